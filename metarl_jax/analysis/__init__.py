@@ -1,0 +1,1 @@
+"""Arrays -> numbers: stay probabilities, regressions, accuracies, regret."""

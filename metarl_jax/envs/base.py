@@ -1,0 +1,76 @@
+"""Environment protocol and validation helpers shared by every task.
+
+Environments are gymnax-style pure functions over frozen flax.struct params:
+``obs, state = env.reset(key, params)`` and
+``obs, state, reward, terminated, truncated, info = env.step(key, state, action, params)``.
+Episodes have a fixed number of steps; there is no auto-reset inside our envs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+import jax
+
+Array = jax.Array
+
+
+class Environment(Protocol):
+    """What every task in ``metarl_jax.envs`` provides."""
+
+    name: str
+    PAPER: str
+    num_actions: int
+
+    @property
+    def default_params(self) -> Any: ...
+
+    def observation_shape(self, params: Any) -> tuple[int, ...]: ...
+
+    def num_steps(self, params: Any) -> int:
+        """Agent steps per episode (fixed, so rollouts have static length)."""
+        ...
+
+    def validate(self, params: Any) -> None: ...
+
+    def reset(self, key: Array, params: Any) -> tuple[Array, Any]: ...
+
+    def step(
+        self, key: Array, state: Any, action: Array, params: Any
+    ) -> tuple[Array, Any, Array, Array, Array, dict[str, Array]]: ...
+
+
+class ConfigError(ValueError):
+    """A bad setting: names the field, its value and what is allowed."""
+
+    def __init__(self, field: str, value: Any, allowed: str):
+        self.field, self.value, self.allowed = field, value, allowed
+        super().__init__(f"{field}={value!r} is not allowed: {allowed}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def check_probability(name: str, value: Any) -> None:
+    """Raise ValueError unless ``value`` is a number in [0, 1]."""
+    if not _is_number(value) or not 0.0 <= float(value) <= 1.0:
+        raise ConfigError(name, value, "must be a probability in [0, 1]")
+
+
+def check_positive_int(name: str, value: Any) -> None:
+    """Raise ValueError unless ``value`` is an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(name, value, "must be an integer >= 1")
+
+
+def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
+    """Raise ValueError unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        raise ConfigError(name, value, f"choose one of {', '.join(allowed)}")
+
+
+def check_finite(name: str, value: Any) -> None:
+    """Raise ValueError unless ``value`` is a finite number."""
+    if not _is_number(value) or float(value) != float(value) or abs(float(value)) == float("inf"):
+        raise ConfigError(name, value, "must be a finite number")

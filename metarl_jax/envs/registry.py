@@ -1,0 +1,28 @@
+"""Name -> environment lookup: ``make("two_step") -> (env, default_params)``."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from metarl_jax.envs.base import ConfigError
+from metarl_jax.envs.two_step import TwoStep
+
+_REGISTRY: dict[str, Callable[[], Any]] = {
+    "two_step": TwoStep,
+}
+
+
+def registered_envs() -> tuple[str, ...]:
+    """Names accepted by :func:`make`."""
+    return tuple(sorted(_REGISTRY))
+
+
+def make(name: str, **overrides: Any) -> tuple[Any, Any]:
+    """Build an environment and its default params, with field overrides applied."""
+    if name not in _REGISTRY:
+        raise ConfigError("env", name, f"choose one of {', '.join(registered_envs())}")
+    env = _REGISTRY[name]()
+    params = env.default_params
+    if overrides:
+        params = params.replace(**overrides)
+    return env, params

@@ -1,0 +1,1 @@
+"""Figures from a run directory's files (analysis.json, metrics.jsonl); never trains."""

@@ -1,0 +1,238 @@
+"""Advantage actor-critic (Wang et al. 2018, Methods) as pure JAX functions.
+
+``make_train(config, env, env_params)`` returns pure functions; Python only
+calls the jitted ``update_chunk`` (a ``lax.scan`` over updates, vmapped over
+seeds) and does I/O between chunks. One update rolls out ``num_envs`` whole
+episodes and differentiates through the rollout once (BPTT over the episode).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+import chex
+import jax
+import jax.numpy as jnp
+import optax
+
+from metarl_jax.agents.lstm_actor_critic import LSTMActorCritic, agent_inputs
+
+TRAIN_BRANCH, EVAL_BRANCH, INIT_BRANCH = 0, 1, 2  # fold_in(seed_key, branch)
+
+
+# --------------------------------------------------------------------------- losses
+
+
+def discounted_returns(rewards: jax.Array, discounts: jax.Array) -> jax.Array:
+    """Gₜ = rₜ + discountₜ · Gₜ₊₁ with G_T = 0. rewards, discounts (T, ...) -> (T, ...)."""
+    chex.assert_equal_shape([rewards, discounts])
+
+    def body(g_next, rd):
+        r, d = rd
+        g = r + d * g_next
+        return g, g
+
+    _, returns = jax.lax.scan(body, jnp.zeros_like(rewards[0]), (rewards, discounts), reverse=True)
+    return returns
+
+
+def step_discounts(trial_end: jax.Array, terminated: jax.Array, gamma: jax.Array) -> jax.Array:
+    """γ at a step that ends a trial, 1 inside a trial, 0 at the episode's last step."""
+    d = jnp.where(trial_end, gamma, 1.0)
+    return jnp.where(terminated, 0.0, d).astype(jnp.float32)
+
+
+class LossTerms(NamedTuple):
+    loss: jax.Array
+    policy_loss: jax.Array
+    value_loss: jax.Array
+    entropy: jax.Array
+
+
+def a2c_loss(
+    logits: jax.Array,
+    values: jax.Array,
+    actions: jax.Array,
+    returns: jax.Array,
+    value_coef: jax.Array | float,
+    entropy_coef: jax.Array | float,
+) -> LossTerms:
+    """Mean over all steps of −log π(aₜ)·Aₜ + c_v·½(Gₜ − Vₜ)² − c_H·H(π(·|hₜ)),
+    with Aₜ = stop_gradient(Gₜ − Vₜ). logits (..., A), values/actions/returns (...)."""
+    chex.assert_equal_shape([values, actions, returns])
+    chex.assert_rank(logits, values.ndim + 1)
+    log_probs = jax.nn.log_softmax(logits)
+    log_pi_a = jnp.take_along_axis(log_probs, actions[..., None], axis=-1)[..., 0]
+    advantages = jax.lax.stop_gradient(returns - values)
+    policy_loss = -jnp.mean(log_pi_a * advantages)
+    value_loss = jnp.mean(0.5 * jnp.square(returns - values))
+    entropy = jnp.mean(-jnp.sum(jnp.exp(log_probs) * log_probs, axis=-1))
+    loss = policy_loss + value_coef * value_loss - entropy_coef * entropy
+    return LossTerms(loss, policy_loss, value_loss, entropy)
+
+
+# --------------------------------------------------------------------------- rollouts
+
+
+class Trajectory(NamedTuple):
+    """One batch of whole episodes, time-major: leaves (T, E, ...)."""
+
+    logits: jax.Array
+    values: jax.Array
+    actions: jax.Array
+    rewards: jax.Array
+    terminated: jax.Array
+    info: dict[str, jax.Array]
+
+
+def sample_categorical(u: jax.Array, logits: jax.Array) -> jax.Array:
+    """Inverse-CDF sample from softmax(logits) with one uniform u (...,) -> int32 (...)."""
+    cdf = jnp.cumsum(jax.nn.softmax(logits), axis=-1)
+    return jnp.sum(u[..., None] > cdf[..., :-1], axis=-1).astype(jnp.int32)
+
+
+def make_rollout(
+    env: Any, env_params: Any, network: LSTMActorCritic, time_input: bool
+) -> Callable[..., Trajectory]:
+    """Build ``rollout(params, episode_keys (E,), greedy) -> Trajectory`` over whole episodes."""
+    num_steps = env.num_steps(env_params)
+    spt = env.steps_per_trial(env_params)
+    trials = env_params.trials_per_episode
+    num_actions = env.num_actions
+    step_env = jax.vmap(env.step, in_axes=(0, 0, 0, None))
+
+    def rollout(params: Any, episode_keys: jax.Array, greedy: bool = False) -> Trajectory:
+        num_envs = episode_keys.shape[0]
+        split = jax.vmap(lambda k: jax.random.split(k, 3))(episode_keys)
+        obs, env_state = jax.vmap(env.reset, in_axes=(0, None))(split[:, 0], env_params)
+        step_keys = jax.vmap(lambda k: jax.random.split(k, num_steps))(split[:, 1]).swapaxes(0, 1)
+        u_act = jax.vmap(lambda k: jax.random.uniform(k, (num_steps,)))(split[:, 2]).T
+
+        def body(carry, xs):
+            env_state, lstm, obs, prev_a, prev_r = carry
+            t, keys, u = xs
+            time_fraction = None
+            if time_input:
+                time_fraction = jnp.full((num_envs,), (t // spt) / trials, jnp.float32)
+            x = agent_inputs(obs, prev_a, prev_r, num_actions, time_fraction)
+            lstm, (logits, value) = network.apply(params, lstm, x)
+            stopped = jax.lax.stop_gradient(logits)
+            action = jnp.argmax(stopped, -1).astype(jnp.int32) if greedy else sample_categorical(u, stopped)
+            obs, env_state, reward, terminated, _, info = step_env(keys, env_state, action, env_params)
+            out = (logits, value, action, reward, terminated, info)
+            return (env_state, lstm, obs, action, reward), out
+
+        carry0 = (
+            env_state,
+            network.initial_state((num_envs,)),
+            obs,
+            jnp.full((num_envs,), -1, jnp.int32),
+            jnp.zeros((num_envs,), jnp.float32),
+        )
+        ts = jnp.arange(num_steps, dtype=jnp.int32)
+        _, out = jax.lax.scan(body, carry0, (ts, step_keys, u_act))
+        return Trajectory(*out)
+
+    return rollout
+
+
+# --------------------------------------------------------------------------- training
+
+
+class HParams(NamedTuple):
+    """Sweepable scalars, carried as float32 leaves (lr lives in the optimizer state)."""
+
+    gamma: jax.Array
+    value_coef: jax.Array
+    entropy_coef: jax.Array
+
+
+class TrainState(NamedTuple):
+    """Everything one seed carries between updates."""
+
+    params: Any
+    opt_state: Any
+    seed_key: jax.Array  # typed PRNG key
+    update: jax.Array  # int32, updates done
+    hparams: HParams
+
+
+class TrainFns(NamedTuple):
+    init: Callable[[jax.Array], TrainState]  # seed keys (S,) -> batched TrainState
+    update: Callable[[TrainState], tuple[TrainState, dict[str, jax.Array]]]  # one seed
+    update_chunk: Callable[[TrainState, jax.Array], tuple[TrainState, dict[str, jax.Array]]]
+    rollout: Callable[..., Trajectory]
+    network: LSTMActorCritic
+
+
+def make_optimizer(config: Any) -> optax.GradientTransformation:
+    """Adam or RMSProp with lr injected as a state leaf; optional global-norm clipping."""
+    if config.optimizer == "adam":
+        opt = optax.inject_hyperparams(optax.adam)(learning_rate=config.lr)
+    else:  # optax puts eps outside the square root (TF puts it inside)
+        opt = optax.inject_hyperparams(optax.rmsprop)(learning_rate=config.lr, decay=0.99, eps=1e-5)
+    if config.max_grad_norm is not None:
+        opt = optax.chain(optax.clip_by_global_norm(config.max_grad_norm), opt)
+    return opt
+
+
+def make_train(config: Any, env: Any, env_params: Any) -> TrainFns:
+    """Pure training functions for one config; see module docstring."""
+    network = LSTMActorCritic(num_actions=env.num_actions, hidden_size=config.hidden_size)
+    rollout = make_rollout(env, env_params, network, config.time_input)
+    optimizer = make_optimizer(config)
+    num_envs = config.num_envs
+    trials = env_params.trials_per_episode
+    obs_dim = env.observation_shape(env_params)[0]
+    in_dim = obs_dim + env.num_actions + 1 + int(config.time_input)
+
+    def init_one(seed_key: jax.Array) -> TrainState:
+        init_key = jax.random.fold_in(seed_key, INIT_BRANCH)
+        params = network.init(init_key, network.initial_state(), jnp.zeros((in_dim,), jnp.float32))
+        hparams = HParams(
+            gamma=jnp.float32(config.gamma),
+            value_coef=jnp.float32(config.value_coef),
+            entropy_coef=jnp.float32(config.entropy_coef),
+        )
+        return TrainState(params, optimizer.init(params), seed_key, jnp.int32(0), hparams)
+
+    def loss_fn(params: Any, key: jax.Array, hp: HParams):
+        traj = rollout(params, jax.random.split(key, num_envs))
+        discounts = step_discounts(traj.info["trial_end"], traj.terminated, hp.gamma)
+        returns = discounted_returns(traj.rewards, discounts)
+        terms = a2c_loss(traj.logits, traj.values, traj.actions, returns, hp.value_coef, hp.entropy_coef)
+        return terms.loss, (terms, jnp.sum(traj.rewards) / (num_envs * trials))
+
+    def update(state: TrainState) -> tuple[TrainState, dict[str, jax.Array]]:
+        key = jax.random.fold_in(jax.random.fold_in(state.seed_key, TRAIN_BRANCH), state.update)
+        grads, (terms, reward_per_trial) = jax.grad(loss_fn, has_aux=True)(state.params, key, state.hparams)
+        updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
+        params = optax.apply_updates(state.params, updates)
+        metrics = {
+            "loss": terms.loss,
+            "policy_loss": terms.policy_loss,
+            "value_loss": terms.value_loss,
+            "entropy": terms.entropy,
+            "grad_norm": optax.global_norm(grads),
+            "reward_per_trial": reward_per_trial,
+        }
+        return state._replace(params=params, opt_state=opt_state, update=state.update + 1), metrics
+
+    batched_update = jax.vmap(update)
+
+    def update_chunk(state: TrainState, num_active: jax.Array) -> tuple[TrainState, dict[str, jax.Array]]:
+        """Run ``chunk_size`` updates on every seed; steps with index >= num_active are skipped."""
+
+        def body(s, i):
+            def skip(s):
+                shapes = jax.eval_shape(batched_update, s)[1]
+                return s, jax.tree.map(lambda x: jnp.zeros(x.shape, x.dtype), shapes)
+
+            return jax.lax.cond(i < num_active, batched_update, skip, s)
+
+        return jax.lax.scan(body, state, jnp.arange(config.chunk_size, dtype=jnp.int32))
+
+    def init(seed_keys: jax.Array) -> TrainState:
+        return jax.vmap(init_one)(seed_keys)
+
+    return TrainFns(init, update, jax.jit(update_chunk, donate_argnums=0), rollout, network)

@@ -1,0 +1,99 @@
+"""Flat command-line flags generated from the config dataclasses.
+
+Every field of ``TrainConfig``, ``RunConfig`` and the env's params becomes
+``--field-name``. A bad value exits with status 2 and one line naming the
+flag, the value and what is allowed — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import typing
+from typing import Any, Literal, NoReturn, Sequence
+
+from metarl_jax.envs.base import ConfigError
+
+
+def flag(field: str) -> str:
+    """``total_episodes`` -> ``--total-episodes``."""
+    return "--" + field.replace("_", "-")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line (no usage block) with exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def config_error_exit(prog: str, err: ConfigError) -> NoReturn:
+    """Print a ConfigError as ``--flag=value: allowed`` and exit 2."""
+    sys.stderr.write(f"{prog}: error: {flag(err.field)}={err.value}: {err.allowed}\n")
+    raise SystemExit(2)
+
+
+def _parse_optional(inner: Any, name: str):
+    def parse(text: str):
+        if text.lower() in ("none", "off", ""):
+            return None
+        try:
+            return inner(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid value {text!r} for {flag(name)}: expected {inner.__name__} or none")
+
+    return parse
+
+
+def _add_fields(parser: argparse.ArgumentParser, cls: type, defaults: Any, title: str) -> list[str]:
+    group = parser.add_argument_group(title)
+    hints = typing.get_type_hints(cls)
+    names = []
+    for field in dataclasses.fields(cls):
+        name, tp = field.name, hints[field.name]
+        default = getattr(defaults, name)
+        kwargs: dict[str, Any] = {"default": argparse.SUPPRESS, "dest": name}
+        origin, args = typing.get_origin(tp), typing.get_args(tp)
+        if tp is bool:
+            kwargs["action"] = argparse.BooleanOptionalAction
+        elif origin is Literal:
+            kwargs.update(type=str, choices=list(args), metavar="{" + ",".join(args) + "}")
+        elif origin is typing.Union and type(None) in args:
+            inner = next(a for a in args if a is not type(None))
+            kwargs.update(type=_parse_optional(inner, name), metavar=inner.__name__.upper())
+        else:
+            kwargs.update(type=tp, metavar=tp.__name__.upper())
+        group.add_argument(flag(name), help=f"(default: {default})", **kwargs)
+        names.append(name)
+    return names
+
+
+def parse_flags(
+    prog: str,
+    description: str,
+    argv: Sequence[str] | None,
+    sections: list[tuple[str, Any]],
+    smoke_overrides: list[dict[str, Any]] | None = None,
+    extra: dict[str, dict[str, Any]] | None = None,
+) -> tuple[list[Any], dict[str, Any]]:
+    """Parse flags for each (title, default dataclass instance) section.
+
+    Returns the sections with given flags applied (after ``--smoke`` overrides,
+    when given) and a dict of the ``extra`` plain options.
+    """
+    parser = OneLineParser(prog=prog, description=description)
+    per_section = [_add_fields(parser, type(d), d, title) for title, d in sections]
+    extra = extra or {}
+    for name, kwargs in extra.items():
+        parser.add_argument(flag(name), dest=name, **kwargs)
+    ns = vars(parser.parse_args(argv))
+    smoke = bool(ns.get("smoke", False))
+    out = []
+    for i, ((_, defaults), names) in enumerate(zip(sections, per_section)):
+        values = {}
+        if smoke and smoke_overrides:
+            values.update(smoke_overrides[i])
+        values.update({n: ns[n] for n in names if n in ns})
+        out.append(dataclasses.replace(defaults, **values) if values else defaults)
+    return out, {name: ns.get(name) for name in extra}

@@ -1,0 +1,105 @@
+"""Frozen config dataclasses and the one validation pass that runs before any compile.
+
+``TrainConfig`` holds the agent and A2C settings, ``RunConfig`` the run's I/O.
+Environment settings are the env's own params dataclass. Field names are the
+command-line flags (``total_episodes`` -> ``--total-episodes``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Literal, Optional
+
+from metarl_jax.envs.base import (
+    ConfigError,
+    check_choice,
+    check_finite,
+    check_positive_int,
+)
+
+OPTIMIZERS = ("rmsprop", "adam")
+EVAL_POLICIES = ("sample", "greedy")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Agent, A2C and evaluation settings (Wang et al. 2018 Methods where they say)."""
+
+    seed: int = 0  # first seed; seed i of the run uses jax.random.key(seed + i)
+    num_seeds: int = 8  # seeds trained at once (vmapped, sharded across devices)
+    total_episodes: int = 40_000  # training episodes per seed
+    num_envs: int = 64  # episodes per update per seed
+    chunk_size: int = 25  # updates per jitted chunk (Python runs only between chunks)
+    hidden_size: int = 48  # LSTM units
+    time_input: bool = False  # feed trial_index / trials_per_episode to the agent
+    lr: float = 7e-4  # learning rate
+    optimizer: Literal["rmsprop", "adam"] = "rmsprop"
+    gamma: float = 0.9  # discount per trial
+    entropy_coef: float = 0.05
+    value_coef: float = 0.05
+    max_grad_norm: Optional[float] = None  # global-norm clipping; off when unset
+    eval_episodes: int = 300  # evaluation episodes per seed, weights frozen
+    eval_policy: Literal["sample", "greedy"] = "sample"
+
+    @property
+    def num_updates(self) -> int:
+        """Updates per seed: ceil(total_episodes / num_envs)."""
+        return -(-self.total_episodes // self.num_envs)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunConfig:
+    """Where results go and how the run behaves; never changes the numbers."""
+
+    name: Optional[str] = None  # run name; a timestamp when unset
+    run_dir: Optional[str] = None  # overrides runs/<experiment>/<name>
+    overwrite: bool = False  # replace an existing run directory
+    checkpoint_every: Optional[int] = None  # updates between checkpoints (a multiple of chunk_size)
+    stop_on_nan: bool = False  # stop at the first non-finite loss or params
+    quiet: bool = False  # no progress bar
+    smoke: bool = False  # tiny sizes: the whole pipeline in seconds (tests, CI)
+
+
+def validate_train_config(config: TrainConfig) -> None:
+    """Raise ConfigError naming the first bad field, its value and what is allowed."""
+    if isinstance(config.seed, bool) or not isinstance(config.seed, int) or config.seed < 0:
+        raise ConfigError("seed", config.seed, "must be an integer >= 0")
+    for name in ("num_seeds", "total_episodes", "num_envs", "chunk_size", "hidden_size", "eval_episodes"):
+        check_positive_int(name, getattr(config, name))
+    if config.total_episodes < config.num_envs:
+        raise ConfigError(
+            "total_episodes", config.total_episodes, f"must be >= num_envs ({config.num_envs})"
+        )
+    check_finite("lr", config.lr)
+    if config.lr <= 0:
+        raise ConfigError("lr", config.lr, "must be > 0")
+    check_finite("gamma", config.gamma)
+    if not 0.0 < config.gamma <= 1.0:
+        raise ConfigError("gamma", config.gamma, "must be in (0, 1]")
+    for name in ("entropy_coef", "value_coef"):
+        check_finite(name, getattr(config, name))
+        if getattr(config, name) < 0:
+            raise ConfigError(name, getattr(config, name), "must be >= 0")
+    if config.max_grad_norm is not None:
+        check_finite("max_grad_norm", config.max_grad_norm)
+        if config.max_grad_norm <= 0:
+            raise ConfigError("max_grad_norm", config.max_grad_norm, "must be > 0 (or unset for no clipping)")
+    check_choice("optimizer", config.optimizer, OPTIMIZERS)
+    check_choice("eval_policy", config.eval_policy, EVAL_POLICIES)
+
+
+def validate_run_config(run: RunConfig, train: TrainConfig) -> None:
+    """Checks that need both configs (checkpoint cadence vs chunk size)."""
+    if run.checkpoint_every is not None:
+        check_positive_int("checkpoint_every", run.checkpoint_every)
+        if run.checkpoint_every % train.chunk_size:
+            raise ConfigError(
+                "checkpoint_every",
+                run.checkpoint_every,
+                f"must be a multiple of chunk_size ({train.chunk_size})",
+            )
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    """A config or params dataclass as a JSON-ready dict (static and leaf fields alike)."""
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
