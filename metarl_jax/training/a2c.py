@@ -213,7 +213,7 @@ def make_train(config: Any, env: Any, env_params: Any) -> TrainFns:
             "policy_loss": terms.policy_loss,
             "value_loss": terms.value_loss,
             "entropy": terms.entropy,
-            "grad_norm": optax.global_norm(grads),
+            "grad_norm": optax.tree.norm(grads),
             "reward_per_trial": reward_per_trial,
         }
         return state._replace(params=params, opt_state=opt_state, update=state.update + 1), metrics
