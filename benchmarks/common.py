@@ -21,7 +21,9 @@ def device_slug() -> str:
     return re.sub(r"[^a-z0-9]+", "-", f"{d.platform}-{kind}".lower()).strip("-")
 
 
-def row(bench: str, env: str, variant: str, unit: str, batch: int, value: float, compile_included: bool, **extra) -> dict[str, Any]:
+def row(
+    bench: str, env: str, variant: str, unit: str, batch: int, value: float, compile_included: bool, **extra
+) -> dict[str, Any]:
     return {
         "bench": bench,
         "env": env,

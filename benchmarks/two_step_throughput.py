@@ -70,7 +70,9 @@ def bench_env(variant: str, batches, rows, quick: bool):
         assert abs(mean_r - 0.5) < 5 * 0.5 / np.sqrt(n_trials) + 1e-3, mean_r
         assert abs(float(o_sum) - n_steps) < 1e-3 * n_steps, float(o_sum)
         out[batch] = (n_steps / sec, n_trials / sec)
-        rows.append(row("env_only", "two_step", variant, "env_steps_per_s", batch, n_steps / sec, False, compile_s=compile_s))
+        rows.append(
+            row("env_only", "two_step", variant, "env_steps_per_s", batch, n_steps / sec, False, compile_s=compile_s)
+        )
         rows.append(row("env_only", "two_step", variant, "trials_per_s", batch, n_trials / sec, False))
     return out
 
@@ -98,7 +100,19 @@ def bench_training(variant: str, num_envs_list, rows, num_seeds: int, quick: boo
         trials_s, steps_s = episodes * params.trials_per_episode / sec, episodes * env.num_steps(params) / sec
         out[num_envs] = trials_s
         batch = num_envs * num_seeds
-        rows.append(row("train", "two_step", variant, "trials_per_s", batch, trials_s, False, num_seeds=num_seeds, compile_s=compile_s))
+        rows.append(
+            row(
+                "train",
+                "two_step",
+                variant,
+                "trials_per_s",
+                batch,
+                trials_s,
+                False,
+                num_seeds=num_seeds,
+                compile_s=compile_s,
+            )
+        )
         rows.append(row("train", "two_step", variant, "agent_steps_per_s", batch, steps_s, False, num_seeds=num_seeds))
     return out
 
@@ -180,7 +194,9 @@ def main(argv=None) -> int:
     for e, t in train_out.items():
         print(f"{e:>10} {t:>14.3e} {t / naive:>10.1f}")
     best_env = max(t for _, t in env_out.values())
-    print(f"\nenv-only best / naive loop: {best_env / naive:.0f}x; training best / naive: {max(train_out.values()) / naive:.0f}x")
+    print(
+        f"\nenv-only best / naive loop: {best_env / naive:.0f}x; training best / naive: {max(train_out.values()) / naive:.0f}x"
+    )
     if not args.no_save:
         print(f"rows appended to {append_rows(rows)}")
     return 0

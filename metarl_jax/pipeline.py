@@ -132,7 +132,9 @@ def run_experiment(spec: Experiment, train_cfg: TrainConfig, run_cfg: RunConfig,
         results = per_seed_results(arrs, spec, env_params)
         analysis[agent] = {
             "seeds": [{"seed": s, **r} for s, r in zip(seeds, results)],
-            "aggregate": {k: aggregate([r.get(k) for r in results]) for k in ("reward_per_trial", *spec.summary_metrics)},
+            "aggregate": {
+                k: aggregate([r.get(k) for r in results]) for k in ("reward_per_trial", *spec.summary_metrics)
+            },
         }
     write_json(run_dir / "analysis.json", analysis)
     spec.plot(run_dir)

@@ -127,8 +127,29 @@ def test_help_lists_every_flag(capsys):
         pipeline.parse(spec, ["--help"], "two_step.py")
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    for flag in ("--seed", "--num-seeds", "--total-episodes", "--num-envs", "--chunk-size", "--hidden-size",
-                 "--time-input", "--lr", "--optimizer", "--gamma", "--entropy-coef", "--value-coef",
-                 "--max-grad-norm", "--eval-episodes", "--eval-policy", "--name", "--run-dir", "--overwrite",
-                 "--quiet", "--smoke", "--common-prob", "--trials-per-episode", "--variant"):
+    for flag in (
+        "--seed",
+        "--num-seeds",
+        "--total-episodes",
+        "--num-envs",
+        "--chunk-size",
+        "--hidden-size",
+        "--time-input",
+        "--lr",
+        "--optimizer",
+        "--gamma",
+        "--entropy-coef",
+        "--value-coef",
+        "--max-grad-norm",
+        "--eval-episodes",
+        "--eval-policy",
+        "--name",
+        "--run-dir",
+        "--overwrite",
+        "--quiet",
+        "--smoke",
+        "--common-prob",
+        "--trials-per-episode",
+        "--variant",
+    ):
         assert flag in out, flag

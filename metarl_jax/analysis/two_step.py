@@ -139,9 +139,7 @@ def analyse_seed(trials: dict[str, np.ndarray]) -> dict[str, object]:
     out["model_based_index"] = model_based_index(stay)
     out["reward_main_effect"] = reward_main_effect(stay)
     out["model_based_signature"] = model_based_signature(stay)
-    out["regression"] = lagged_regression(
-        trials["first_stage_action"], trials["reward"], trials["common_transition"]
-    )
+    out["regression"] = lagged_regression(trials["first_stage_action"], trials["reward"], trials["common_transition"])
     out["reward_per_trial"] = float(np.mean(trials["reward"]))
     out["reward_per_episode"] = float(np.mean(np.sum(trials["reward"], axis=-1)))
     return out

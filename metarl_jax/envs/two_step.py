@@ -57,8 +57,7 @@ class TwoStep:
 
     name = "two_step"
     PAPER = (
-        "Daw et al. (2011) Neuron 69:1204; Wang et al. (2018) Nat. Neurosci. 21:860, "
-        "Fig. 5 (defaults from its Methods)"
+        "Daw et al. (2011) Neuron 69:1204; Wang et al. (2018) Nat. Neurosci. 21:860, Fig. 5 (defaults from its Methods)"
     )
     num_actions = 2
 

@@ -10,7 +10,12 @@ import numpy as np
 
 from metarl_jax.plotting.common import bar_panel, learning_curve, plt, read_run
 
-PANELS = (("model_free", "Model-free"), ("model_based", "Model-based"), ("bayes_optimal", "Bayes-optimal"), ("metarl", "Meta-RL (LSTM A2C)"))
+PANELS = (
+    ("model_free", "Model-free"),
+    ("model_based", "Model-based"),
+    ("bayes_optimal", "Bayes-optimal"),
+    ("metarl", "Meta-RL (LSTM A2C)"),
+)
 CELLS = ("common_rewarded", "rare_rewarded", "common_unrewarded", "rare_unrewarded")
 COLORS = ("#1f77b4", "#ff7f0e", "#1f77b4", "#ff7f0e")
 
@@ -30,8 +35,8 @@ def stay_figure(path: Path, analysis: dict[str, Any]) -> None:
         ax.text(2.5, -0.18, "unrewarded", ha="center", transform=ax.get_xaxis_transform())
     axes[0].set_ylabel("P(repeat first-stage action)")
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in COLORS[:2]]
-    fig.legend(handles, ["common (C)", "rare (R)"], loc="upper right", fontsize=8)
-    fig.tight_layout()
+    fig.legend(handles, ["common transition (C)", "rare transition (R)"], loc="upper center", ncol=2, fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 0.92))
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
@@ -44,7 +49,15 @@ def learning_figure(path: Path, metrics: list[dict[str, Any]], trials: int, baye
     episodes = np.array([m["episodes"] for m in rows])
     per_seed = np.array([m["reward_per_trial_seeds"] for m in rows]).T * trials
     ref = {"Bayes-optimal": bayes_per_trial * trials, "chance": 0.5 * trials} if bayes_per_trial else None
-    learning_curve(path, episodes, per_seed, rows[0]["seeds"], f"reward per episode ({trials} trials)", "Two-step task: training", ref)
+    learning_curve(
+        path,
+        episodes,
+        per_seed,
+        rows[0]["seeds"],
+        f"reward per episode ({trials} trials)",
+        "Two-step task: training",
+        ref,
+    )
 
 
 def plot_run(run_dir: Path) -> list[Path]:

@@ -91,9 +91,7 @@ def sample_categorical(u: jax.Array, logits: jax.Array) -> jax.Array:
     return jnp.sum(u[..., None] > cdf[..., :-1], axis=-1).astype(jnp.int32)
 
 
-def make_rollout(
-    env: Any, env_params: Any, network: LSTMActorCritic, time_input: bool
-) -> Callable[..., Trajectory]:
+def make_rollout(env: Any, env_params: Any, network: LSTMActorCritic, time_input: bool) -> Callable[..., Trajectory]:
     """Build ``rollout(params, episode_keys (E,), greedy) -> Trajectory`` over whole episodes."""
     num_steps = env.num_steps(env_params)
     spt = env.steps_per_trial(env_params)
