@@ -41,9 +41,8 @@ def _parse_optional(inner: Any, name: str):
         try:
             return inner(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"invalid value {text!r} for {flag(name)}: expected {inner.__name__} or none"
-            )
+            msg = f"invalid value {text!r} for {flag(name)}: expected {inner.__name__} or none"
+            raise argparse.ArgumentTypeError(msg) from None
 
     return parse
 

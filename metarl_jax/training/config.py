@@ -8,7 +8,7 @@ command-line flags (``total_episodes`` -> ``--total-episodes``).
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from metarl_jax.envs.base import (
     ConfigError,
@@ -37,7 +37,7 @@ class TrainConfig:
     gamma: float = 0.9  # discount per trial
     entropy_coef: float = 0.05
     value_coef: float = 0.05
-    max_grad_norm: Optional[float] = None  # global-norm clipping; off when unset
+    max_grad_norm: float | None = None  # global-norm clipping; off when unset
     eval_episodes: int = 300  # evaluation episodes per seed, weights frozen
     eval_policy: Literal["sample", "greedy"] = "sample"
 
@@ -51,10 +51,10 @@ class TrainConfig:
 class RunConfig:
     """Where results go and how the run behaves; never changes the numbers."""
 
-    name: Optional[str] = None  # run name; a timestamp when unset
-    run_dir: Optional[str] = None  # overrides runs/<experiment>/<name>
+    name: str | None = None  # run name; a timestamp when unset
+    run_dir: str | None = None  # overrides runs/<experiment>/<name>
     overwrite: bool = False  # replace an existing run directory
-    checkpoint_every: Optional[int] = None  # updates between checkpoints (a multiple of chunk_size)
+    checkpoint_every: int | None = None  # updates between checkpoints (a multiple of chunk_size)
     stop_on_nan: bool = False  # stop at the first non-finite loss or params
     quiet: bool = False  # no progress bar
     smoke: bool = False  # tiny sizes: the whole pipeline in seconds (tests, CI)

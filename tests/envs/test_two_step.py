@@ -21,7 +21,7 @@ keys and NumPy seed are fixed, so the test is deterministic).
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 
 import jax
 import jax.numpy as jnp
@@ -107,7 +107,7 @@ rollout = jax.jit(jax.vmap(_episode, in_axes=(0, None)))
 STATS_KEYS = jax.random.split(jax.random.key(20240611), NUM_EPISODES)
 
 
-@lru_cache(maxsize=None)
+@cache
 def jax_rollout(variant: str, param_set: str) -> dict:
     out = rollout(STATS_KEYS, _params(variant, param_set))
     return jax.tree.map(np.asarray, out)
@@ -160,7 +160,7 @@ def numpy_rollout(rng: np.random.Generator, num_episodes: int, params: TwoStepPa
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def numpy_reference(variant: str, param_set: str) -> dict:
     seed = 7 + VARIANTS.index(variant) + 10 * list(PARAM_SETS).index(param_set)
     return numpy_rollout(np.random.default_rng(seed), NUM_EPISODES, _params(variant, param_set))
