@@ -199,6 +199,8 @@ def _two_step() -> Experiment:
             "model_based_index",
             "model_based_signature",
             "reward_main_effect",
+            "regression_model_based_index",
+            "regression_model_free_index",
         ),
         plot=plot_run,
     )

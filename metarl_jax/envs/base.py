@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import jax
+import numpy as np
 
 Array = jax.Array
 
@@ -48,13 +49,24 @@ class ConfigError(ValueError):
         super().__init__(f"{field}={value!r} is not allowed: {allowed}")
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _numbers(value: Any) -> np.ndarray | None:
+    """Value as a float array if it is a real number or an array of them (params may hold
+    NumPy/JAX leaves for vmapped task distributions), else None."""
+    if isinstance(value, (bool, np.bool_, str)) or value is None:
+        return None
+    try:
+        arr = np.asarray(value)
+    except Exception:
+        return None
+    if arr.dtype.kind not in "iuf":
+        return None
+    return arr.astype(np.float64)
 
 
 def check_probability(name: str, value: Any) -> None:
-    """Raise ValueError unless ``value`` is a number in [0, 1]."""
-    if not _is_number(value) or not 0.0 <= float(value) <= 1.0:
+    """Raise ConfigError unless ``value`` (a number or array) lies in [0, 1]."""
+    arr = _numbers(value)
+    if arr is None or not np.all((arr >= 0.0) & (arr <= 1.0)):
         raise ConfigError(name, value, "must be a probability in [0, 1]")
 
 
@@ -71,6 +83,7 @@ def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
 
 
 def check_finite(name: str, value: Any) -> None:
-    """Raise ValueError unless ``value`` is a finite number."""
-    if not _is_number(value) or float(value) != float(value) or abs(float(value)) == float("inf"):
+    """Raise ConfigError unless ``value`` (a number or array) is finite."""
+    arr = _numbers(value)
+    if arr is None or not np.all(np.isfinite(arr)):
         raise ConfigError(name, value, "must be a finite number")

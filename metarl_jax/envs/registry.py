@@ -18,11 +18,12 @@ def registered_envs() -> tuple[str, ...]:
 
 
 def make(name: str, **overrides: Any) -> tuple[Any, Any]:
-    """Build an environment and its default params, with field overrides applied."""
+    """Build an environment and its default params, with field overrides applied and validated."""
     if name not in _REGISTRY:
         raise ConfigError("env", name, f"choose one of {', '.join(registered_envs())}")
     env = _REGISTRY[name]()
     params = env.default_params
     if overrides:
         params = params.replace(**overrides)
+        env.validate(params)
     return env, params

@@ -17,6 +17,13 @@ import optax
 
 from metarl_jax.agents.lstm_actor_critic import LSTMActorCritic, agent_inputs
 
+
+def checkpoint_step(f):
+    """Recompute a rollout step's elementwise work in the backward pass, keeping matmul
+    outputs: on CPU, stacking every residual of every step costs more than recomputing."""
+    return jax.checkpoint(f, policy=jax.checkpoint_policies.dots_saveable)
+
+
 TRAIN_BRANCH, EVAL_BRANCH, INIT_BRANCH = 0, 1, 2  # fold_in(seed_key, branch)
 
 
@@ -128,7 +135,7 @@ def make_rollout(env: Any, env_params: Any, network: LSTMActorCritic, time_input
             jnp.zeros((num_envs,), jnp.float32),
         )
         ts = jnp.arange(num_steps, dtype=jnp.int32)
-        _, out = jax.lax.scan(body, carry0, (ts, step_keys, u_act))
+        _, out = jax.lax.scan(checkpoint_step(body), carry0, (ts, step_keys, u_act))
         return Trajectory(*out)
 
     return rollout
@@ -153,6 +160,7 @@ class TrainState(NamedTuple):
     seed_key: jax.Array  # typed PRNG key
     update: jax.Array  # int32, updates done
     hparams: HParams
+    frozen_at: jax.Array  # int32, update at which loss or params went non-finite; -1 = healthy
 
 
 class TrainFns(NamedTuple):
@@ -192,7 +200,7 @@ def make_train(config: Any, env: Any, env_params: Any) -> TrainFns:
             value_coef=jnp.float32(config.value_coef),
             entropy_coef=jnp.float32(config.entropy_coef),
         )
-        return TrainState(params, optimizer.init(params), seed_key, jnp.int32(0), hparams)
+        return TrainState(params, optimizer.init(params), seed_key, jnp.int32(0), hparams, jnp.int32(-1))
 
     def loss_fn(params: Any, key: jax.Array, hp: HParams):
         traj = rollout(params, jax.random.split(key, num_envs))
@@ -206,6 +214,17 @@ def make_train(config: Any, env: Any, env_params: Any) -> TrainFns:
         grads, (terms, reward_per_trial) = jax.grad(loss_fn, has_aux=True)(state.params, key, state.hparams)
         updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
         params = optax.apply_updates(state.params, updates)
+        # NaN guard: a seed whose loss or new params are non-finite keeps its last finite
+        # state from now on (its updates are masked) and records the update where it broke.
+        finite = jnp.isfinite(terms.loss) & jnp.all(
+            jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(params)])
+        )
+        healthy = state.frozen_at < 0
+        keep_new = healthy & finite
+        params, opt_state = jax.tree.map(
+            lambda new, old: jnp.where(keep_new, new, old), (params, opt_state), (state.params, state.opt_state)
+        )
+        frozen_at = jnp.where(healthy & ~finite, state.update, state.frozen_at)
         metrics = {
             "loss": terms.loss,
             "policy_loss": terms.policy_loss,
@@ -214,7 +233,8 @@ def make_train(config: Any, env: Any, env_params: Any) -> TrainFns:
             "grad_norm": optax.tree.norm(grads),
             "reward_per_trial": reward_per_trial,
         }
-        return state._replace(params=params, opt_state=opt_state, update=state.update + 1), metrics
+        new_state = state._replace(params=params, opt_state=opt_state, update=state.update + 1, frozen_at=frozen_at)
+        return new_state, metrics
 
     batched_update = jax.vmap(update)
 

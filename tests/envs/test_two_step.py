@@ -445,6 +445,15 @@ def test_dtypes(variant, x64):
     assert not bad, bad
 
 
+def test_initial_good_state_is_a_coin_flip():
+    """200k resets: 5 sigma = 0.0056 around 1/2 (the 2000-episode rate table only resolves ~0.06)."""
+    n = 200_000
+    keys = jax.random.split(jax.random.key(99), n)
+    good = np.asarray(jax.jit(jax.vmap(lambda k: ENV.reset(k, ENV.default_params)[1].good_state))(keys))
+    assert set(np.unique(good)) == {1, 2}
+    assert abs(np.mean(good == 1) - 0.5) < SIGMAS * _sigma(0.5, n)
+
+
 def test_reset_state():
     params = ENV.default_params
     obs, state = ENV.reset(jax.random.key(5), params)
