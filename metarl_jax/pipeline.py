@@ -1,12 +1,14 @@
 """The one place that wires train -> evaluate -> analyse -> plot -> summary.
 
 An experiment is a small spec (env, defaults, analysis, figures); every
-experiment script calls :func:`main` with its spec.
+experiment script calls :func:`main` with its spec. Also ``--resume DIR``
+(continue from the latest checkpoint) and ``--eval-only --resume DIR``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 import time
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from metarl_jax.envs.base import ConfigError
-from metarl_jax.training.cli import config_error_exit, parse_flags
+from metarl_jax.training.cli import config_error_exit, flag, parse_flags
 from metarl_jax.training.config import (
     RunConfig,
     TrainConfig,
@@ -23,6 +25,10 @@ from metarl_jax.training.config import (
     validate_run_config,
     validate_train_config,
 )
+
+# Flags a resumed run may change: they do not alter training up to the checkpoint.
+RESUMABLE_TRAIN_FIELDS = ("total_episodes", "eval_episodes", "eval_policy")
+EXIT_BAD_CONFIG, EXIT_NON_FINITE = 2, 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,10 +42,23 @@ class Experiment:
     env_overrides: dict[str, Any]
     smoke_train: dict[str, Any]
     smoke_env: dict[str, Any]
-    baselines: Callable[[Any], dict[str, Any]]  # env params -> {name: Policy}
+    baselines: Callable[[Any], dict[str, Any]]  # eval env params -> {name: Policy}
     analyse_seed: Callable[[dict[str, np.ndarray], Any], dict[str, Any]]  # step arrays of one seed -> metrics
     summary_metrics: tuple[str, ...]
-    plot: Callable[[Path], None]  # redraws every figure from the run directory's files
+    plot: Callable[[Path], Any]  # redraws every figure from the run directory's files
+    eval_params: Callable[[Any], Any] = lambda params: params  # e.g. switch to held-out objects
+
+
+@dataclasses.dataclass(frozen=True)
+class Setup:
+    """Everything a run needs, validated."""
+
+    spec: Experiment
+    train: TrainConfig
+    run: RunConfig
+    env: Any
+    env_params: Any
+    run_dir: Path
 
 
 def aggregate(values: Sequence[Any]) -> dict[str, Any]:
@@ -55,122 +74,257 @@ def aggregate(values: Sequence[Any]) -> dict[str, Any]:
     return {"mean": float(arr.mean()), "sem": sem}
 
 
-def per_seed_results(arrays: dict[str, np.ndarray], spec: Experiment, env_params: Any) -> list[dict[str, Any]]:
-    return [spec.analyse_seed({k: v[i] for k, v in arrays.items()}, env_params) for i in range(len(arrays["reward"]))]
+# --------------------------------------------------------------------------- configuration
 
 
-def parse(spec: Experiment, argv: Sequence[str] | None, prog: str):
-    """Flags -> validated (TrainConfig, RunConfig, env, env params); exit 2 on a bad value."""
+def _fail(prog: str, message: str) -> None:
+    sys.stderr.write(f"{prog}: error: {message}\n")
+    raise SystemExit(EXIT_BAD_CONFIG)
+
+
+def _resumed_configs(
+    prog: str, resume: Path, given: set[str], train: TrainConfig, run: RunConfig, env_params: Any
+) -> tuple[TrainConfig, RunConfig, Any]:
+    """The saved run's configs; flags given now must agree with them (except a few)."""
+    path = resume / "config.json"
+    if not path.is_file():
+        _fail(prog, f"--resume={resume}: not a run directory (no config.json)")
+    saved = json.loads(path.read_text())
+    saved_train = TrainConfig(**saved["train"])
+    saved_env = env_params.replace(**saved["env_params"])
+    for obj, saved_obj, kind in ((train, saved_train, "train"), (env_params, saved_env, "env")):
+        for field in dataclasses.fields(obj):
+            name = field.name
+            if name not in given or (kind == "train" and name in RESUMABLE_TRAIN_FIELDS):
+                continue
+            if getattr(obj, name) != getattr(saved_obj, name):
+                _fail(
+                    prog,
+                    f"{flag(name)}={getattr(obj, name)}: the resumed run has {getattr(saved_obj, name)} "
+                    f"(only {', '.join(flag(n) for n in RESUMABLE_TRAIN_FIELDS)} may change on resume)",
+                )
+    updates = {n: getattr(train, n) for n in RESUMABLE_TRAIN_FIELDS if n in given}
+    saved_train = dataclasses.replace(saved_train, **updates)
+    saved_run = saved.get("run", {})
+    run_updates = {}
+    if "checkpoint_every" not in given and saved_run.get("checkpoint_every"):
+        run_updates["checkpoint_every"] = saved_run["checkpoint_every"]
+    run = dataclasses.replace(run, **run_updates)
+    return saved_train, run, saved_env
+
+
+def parse(spec: Experiment, argv: Sequence[str] | None, prog: str) -> Setup:
+    """Flags -> validated Setup; exit 2 with one line on a bad value, before any compile."""
     from metarl_jax.envs.registry import make
 
     env, env_defaults = make(spec.env_name, **spec.env_overrides)
-    (train_cfg, run_cfg, env_params), _ = parse_flags(
+    (train_cfg, run_cfg, env_params), given = parse_flags(
         prog,
         spec.description,
         argv,
         [("training", spec.train_defaults), ("run", RunConfig()), ("environment", env_defaults)],
         smoke_overrides=[spec.smoke_train, {}, spec.smoke_env],
     )
+    if run_cfg.resume:
+        train_cfg, run_cfg, env_params = _resumed_configs(
+            prog, Path(run_cfg.resume), given, train_cfg, run_cfg, env_params
+        )
     try:
         env.validate(env_params)
         validate_train_config(train_cfg)
-        validate_run_config(run_cfg, train_cfg)
+        import jax
+
+        validate_run_config(run_cfg, train_cfg, jax.device_count())
     except ConfigError as err:
         config_error_exit(prog, err)
-    return train_cfg, run_cfg, env, env_params
+    if run_cfg.resume:
+        run_dir = Path(run_cfg.resume)
+    else:
+        from metarl_jax.training.run import default_run_name
+
+        run_dir = Path(run_cfg.run_dir or Path("runs") / spec.name / (run_cfg.name or default_run_name()))
+    return Setup(spec, train_cfg, run_cfg, env, env_params, run_dir)
 
 
-def run_experiment(spec: Experiment, train_cfg: TrainConfig, run_cfg: RunConfig, env: Any, env_params: Any) -> Path:
-    """Train, evaluate, analyse, plot and summarise; returns the run directory."""
-    t_start = time.perf_counter()
+# --------------------------------------------------------------------------- the run
+
+
+def shard_seeds(tree: Any) -> Any:
+    """Place the leading (seed) axis of every leaf across all devices (Mesh + NamedSharding)."""
     import jax
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+    devices = jax.devices()
+    if len(devices) == 1:
+        return jax.device_put(tree, devices[0])
+    mesh = Mesh(np.array(devices), ("seed",))
+    return jax.device_put(tree, NamedSharding(mesh, PartitionSpec("seed")))
+
+
+def restore_latest(run_dir: Path, template: Any) -> tuple[Any, int] | None:
+    """Latest loadable checkpoint as (state, update), skipping (and reporting) damaged files."""
+    from metarl_jax.training.run import CheckpointError, list_checkpoints, load_checkpoint
+
+    for path in reversed(list_checkpoints(run_dir / "checkpoints")):
+        try:
+            state = load_checkpoint(path, template)
+        except CheckpointError as err:
+            sys.stderr.write(f"warning: skipping {err}\n")
+            continue
+        return state, int(np.asarray(state.update)[0])
+    return None
+
+
+def evaluate_all(setup: Setup, fns: Any, state: Any) -> dict[str, dict[str, np.ndarray]]:
+    """Meta-RL agent and every baseline on the same evaluation episodes (paired)."""
     from metarl_jax.evaluation import evaluate_network, evaluate_policy
-    from metarl_jax.training.a2c import make_train
-    from metarl_jax.training.loop import seed_keys, train
-    from metarl_jax.training.run import (
-        default_run_name,
-        environment_info,
-        prepare_run_dir,
-        save_checkpoint,
-        write_json,
-    )
+    from metarl_jax.training.a2c import make_rollout
 
-    run_dir = Path(run_cfg.run_dir or Path("runs") / spec.name / (run_cfg.name or default_run_name()))
-    prepare_run_dir(run_dir, run_cfg.overwrite)
-    config = {
-        "experiment": spec.name,
-        "env": spec.env_name,
-        "train": to_dict(train_cfg),
-        "run": to_dict(run_cfg),
-        "env_params": to_dict(env_params),
-        "environment": environment_info(),
-        "command": sys.argv,
-    }
-    write_json(run_dir / "config.json", config)
-    info = config["environment"]
+    eval_params = setup.spec.eval_params(setup.env_params)
+    rollout = make_rollout(setup.env, eval_params, fns.network, setup.train.time_input)
+    greedy = setup.train.eval_policy == "greedy"
+    n = setup.train.eval_episodes
+    keys = state.seed_key
+    arrays = {"metarl": evaluate_network(rollout, state.params, keys, n, greedy)}
+    for name, policy in setup.spec.baselines(eval_params).items():
+        arrays[name] = evaluate_policy(setup.env, eval_params, policy, keys, n)
+    return arrays
 
-    trials = env_params.trials_per_episode
-    steps = env.num_steps(env_params)
-    fns = make_train(train_cfg, env, env_params)
-    state = fns.init(seed_keys(train_cfg))
-    state, rows, train_time = train(fns, state, train_cfg, run_cfg, trials, steps, run_dir)
-    save_checkpoint(run_dir / "checkpoints", state, int(np.asarray(state.update)[0]))
 
-    greedy = train_cfg.eval_policy == "greedy"
-    keys = state.seed_key  # the chunk donates its input, so take the keys from the live state
-    eval_arrays = {"metarl": evaluate_network(fns.rollout, state.params, keys, train_cfg.eval_episodes, greedy)}
-    for name, policy in spec.baselines(env_params).items():
-        eval_arrays[name] = evaluate_policy(env, env_params, policy, keys, train_cfg.eval_episodes)
-    np.savez_compressed(
-        run_dir / "eval.npz", **{f"{agent}__{k}": v for agent, arrs in eval_arrays.items() for k, v in arrs.items()}
-    )
-
-    seeds = list(range(train_cfg.seed, train_cfg.seed + train_cfg.num_seeds))
+def analyse(setup: Setup, arrays: dict[str, dict[str, np.ndarray]]) -> dict[str, Any]:
+    """Per-seed metrics and their aggregate for every agent."""
+    seeds = list(range(setup.train.seed, setup.train.seed + setup.train.num_seeds))
+    eval_params = setup.spec.eval_params(setup.env_params)
+    keys = ("reward_per_trial", *setup.spec.summary_metrics)
     analysis: dict[str, Any] = {}
-    for agent, arrs in eval_arrays.items():
-        results = per_seed_results(arrs, spec, env_params)
+    for agent, arrs in arrays.items():
+        results = [setup.spec.analyse_seed({k: v[i] for k, v in arrs.items()}, eval_params) for i in range(len(seeds))]
         analysis[agent] = {
             "seeds": [{"seed": s, **r} for s, r in zip(seeds, results)],
-            "aggregate": {
-                k: aggregate([r.get(k) for r in results]) for k in ("reward_per_trial", *spec.summary_metrics)
-            },
+            "aggregate": {k: aggregate([r.get(k) for r in results]) for k in keys},
         }
-    write_json(run_dir / "analysis.json", analysis)
-    spec.plot(run_dir)
+    return analysis
 
-    total_steps = train_cfg.num_updates * train_cfg.num_envs * train_cfg.num_seeds * steps
-    summary = {
-        "experiment": spec.name,
-        "config": {"train": to_dict(train_cfg), "env_params": to_dict(env_params)},
-        "device": info["device"],
-        "wall_time_s": time.perf_counter() - t_start,
-        "train_time_s": train_time,
-        "agent_steps_per_s": total_steps / train_time if train_time > 0 else None,
-        "trials_per_s": total_steps / steps * trials / train_time if train_time > 0 else None,
+
+def training_throughput(rows: list[dict[str, Any]], setup: Setup) -> tuple[float | None, float | None]:
+    """(agent_steps_per_s, trials_per_s) over every chunk recorded in metrics.jsonl."""
+    seconds = sum(r.get("chunk_time_s", 0.0) for r in rows)
+    if not rows or seconds <= 0:
+        return None, None
+    updates = rows[-1]["updates"]
+    episodes = updates * setup.train.num_envs * setup.train.num_seeds
+    steps = episodes * setup.env.num_steps(setup.env_params)
+    return steps / seconds, episodes * setup.env_params.trials_per_episode / seconds
+
+
+def build_summary(
+    setup: Setup, analysis: dict[str, Any], state: Any, rows: list[dict[str, Any]], wall: float, frozen: dict
+) -> dict[str, Any]:
+    from metarl_jax.training.run import environment_info
+
+    update = int(np.asarray(state.update)[0])
+    steps_s, trials_s = training_throughput(rows, setup)
+    metrics = setup.spec.summary_metrics
+    return {
+        "experiment": setup.spec.name,
+        "config": {"train": to_dict(setup.train), "env_params": to_dict(setup.env_params)},
+        "device": environment_info()["device"],
+        "wall_time_s": wall,
+        "agent_steps_per_s": steps_s,
+        "trials_per_s": trials_s,
+        "frozen_seeds": {str(s): u for s, u in sorted(frozen.items())},
         "seeds": [
             {
                 "seed": s["seed"],
-                "episodes_trained": train_cfg.num_updates * train_cfg.num_envs,
-                "eval_episodes": train_cfg.eval_episodes,
+                "episodes_trained": update * setup.train.num_envs,
+                "eval_episodes": setup.train.eval_episodes,
                 "reward_per_trial": s["reward_per_trial"],
-                "metrics": {k: s.get(k) for k in spec.summary_metrics},
+                "metrics": {k: s.get(k) for k in metrics},
             }
             for s in analysis["metarl"]["seeds"]
         ],
         "baselines": {
             name: {
                 "reward_per_trial": a["aggregate"]["reward_per_trial"]["mean"],
-                "metrics": {k: a["aggregate"][k] for k in spec.summary_metrics},
+                "metrics": {k: a["aggregate"][k] for k in metrics},
             }
             for name, a in analysis.items()
             if name != "metarl"
         },
         "aggregate": analysis["metarl"]["aggregate"],
     }
+
+
+def run_experiment(setup: Setup) -> tuple[Path, dict[int, int]]:
+    """Train (or resume, or skip with --eval-only), evaluate, analyse, plot, summarise.
+    Returns the run directory and the seeds frozen by the NaN guard {seed: update}."""
+    t_start = time.perf_counter()
+    from metarl_jax.training.a2c import make_train
+    from metarl_jax.training.loop import frozen_seeds, seed_keys, train
+    from metarl_jax.training.run import (
+        environment_info,
+        prepare_run_dir,
+        read_metrics,
+        truncate_metrics,
+        write_json,
+    )
+
+    train_cfg, run_cfg, run_dir = setup.train, setup.run, setup.run_dir
+    fns = make_train(train_cfg, setup.env, setup.env_params)
+    state = shard_seeds(fns.init(seed_keys(train_cfg)))
+    if run_cfg.resume:
+        restored = restore_latest(run_dir, state)
+        if restored is None and run_cfg.eval_only:
+            raise RuntimeError(f"--eval-only: no loadable checkpoint in {run_dir / 'checkpoints'}")
+        update = 0
+        if restored is not None:
+            state, update = shard_seeds(restored[0]), restored[1]
+        if not run_cfg.eval_only:
+            truncate_metrics(run_dir / "metrics.jsonl", update)
+            if not run_cfg.quiet:
+                print(f"resuming {run_dir} at update {update} of {train_cfg.num_updates}")
+    else:
+        prepare_run_dir(run_dir, run_cfg.overwrite)
+        write_json(
+            run_dir / "config.json",
+            {
+                "experiment": setup.spec.name,
+                "env": setup.spec.env_name,
+                "train": to_dict(train_cfg),
+                "run": to_dict(run_cfg),
+                "env_params": to_dict(setup.env_params),
+                "environment": environment_info(),
+                "command": sys.argv,
+            },
+        )
+    if not run_cfg.eval_only:
+        state, _ = train(
+            fns,
+            state,
+            train_cfg,
+            run_cfg,
+            setup.env_params.trials_per_episode,
+            setup.env.num_steps(setup.env_params),
+            run_dir,
+            tensorboard=run_cfg.tensorboard,
+        )
+    frozen = frozen_seeds(state, train_cfg)
+
+    arrays = evaluate_all(setup, fns, state)
+    np.savez_compressed(
+        run_dir / "eval.npz", **{f"{agent}__{k}": v for agent, arrs in arrays.items() for k, v in arrs.items()}
+    )
+    analysis = analyse(setup, arrays)
+    write_json(run_dir / "analysis.json", analysis)
+    (run_dir / "figures").mkdir(exist_ok=True)
+    setup.spec.plot(run_dir)
+    rows = read_metrics(run_dir / "metrics.jsonl")
+    summary = build_summary(setup, analysis, state, rows, time.perf_counter() - t_start, frozen)
     write_json(run_dir / "summary.json", summary)
-    del jax
-    return run_dir
+    return run_dir, frozen
+
+
+# --------------------------------------------------------------------------- experiments
 
 
 def _two_step() -> Experiment:
@@ -210,28 +364,45 @@ EXPERIMENTS: dict[str, Callable[[], Experiment]] = {"two_step": _two_step}
 
 
 def main(spec: Experiment, argv: Sequence[str] | None = None, prog: str | None = None) -> int:
-    """Entry point of an experiment script: parse, validate, run, print where results went."""
+    """Entry point of an experiment script: parse, validate, run, print where results went.
+    Exit status: 0 ok; 2 bad config or run directory; 3 seeds went non-finite;
+    128 + signal number when interrupted (after a checkpoint)."""
     prog = prog or f"{spec.name}.py"
-    train_cfg, run_cfg, env, env_params = parse(spec, argv, prog)
+    setup = parse(spec, argv, prog)
+    from metarl_jax.training.loop import NonFiniteStop, TrainingInterrupted, describe_frozen
     from metarl_jax.training.run import RunDirError
 
     try:
-        run_dir = run_experiment(spec, train_cfg, run_cfg, env, env_params)
+        run_dir, frozen = run_experiment(setup)
     except RunDirError as err:
         sys.stderr.write(f"{prog}: error: {err}\n")
-        return 2
+        return EXIT_BAD_CONFIG
+    except TrainingInterrupted as err:
+        sys.stderr.write(f"{prog}: {err}; checkpoint written. Continue with: --resume {setup.run_dir}\n")
+        return 128 + err.signum
+    except NonFiniteStop as err:
+        sys.stderr.write(
+            f"{prog}: stopped (--stop-on-nan): non-finite loss or params in {err}; "
+            f"last finite state checkpointed at update {err.update} in {setup.run_dir}\n"
+        )
+        return EXIT_NON_FINITE
     summary_line(run_dir)
+    if frozen:
+        sys.stderr.write(
+            f"{prog}: error: non-finite loss or params froze {describe_frozen(frozen)}; "
+            "their results come from their last finite parameters\n"
+        )
+        return EXIT_NON_FINITE
     return 0
 
 
 def summary_line(run_dir: Path) -> None:
-    import json
-
     summary = json.loads((run_dir / "summary.json").read_text())
     agg = summary["aggregate"]["reward_per_trial"]
+    rate = summary.get("trials_per_s")
+    rate_text = f" ({rate:.3g} trials/s training)" if rate else ""
     print(
         f"{summary['experiment']}: {len(summary['seeds'])} seeds, reward per trial "
-        f"{agg['mean']:.3f} ± {agg['sem'] or 0:.3f} (SEM), trained in {summary['train_time_s']:.1f} s "
-        f"({summary['trials_per_s']:.3g} trials/s), total {summary['wall_time_s']:.1f} s"
+        f"{agg['mean']:.3f} ± {agg['sem'] or 0:.3f} (SEM){rate_text}, total {summary['wall_time_s']:.1f} s"
     )
     print(f"results in {run_dir}/ (summary.json, analysis.json, eval.npz, figures/)")

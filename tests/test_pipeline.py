@@ -113,12 +113,14 @@ def test_bad_flags_exit_2_with_one_line(argv, flag, capsys):
 
 def test_flags_override_smoke_and_defaults():
     spec = pipeline.EXPERIMENTS["two_step"]()
-    train, run, _, params = pipeline.parse(spec, ["--smoke", "--num-seeds", "3", "--common-prob", "0.7"], "p")
-    assert train.num_seeds == 3 and train.total_episodes == 64  # smoke size, explicit flag wins
-    assert params.common_prob == 0.7 and params.trials_per_episode == 20
-    assert run.smoke
-    train, _, _, params = pipeline.parse(spec, [], "p")
-    assert train == spec.train_defaults and params == pipeline.parse(spec, [], "p")[3]
+    setup = pipeline.parse(spec, ["--smoke", "--num-seeds", "3", "--common-prob", "0.7"], "p")
+    assert setup.train.num_seeds == 3 and setup.train.total_episodes == 64  # smoke size, explicit flag wins
+    assert setup.env_params.common_prob == 0.7 and setup.env_params.trials_per_episode == 20
+    assert setup.run.smoke
+    defaults = pipeline.parse(spec, [], "p")
+    assert defaults.train == spec.train_defaults
+    assert defaults.env_params.trials_per_episode == 100
+    assert defaults.run_dir.parent == Path("runs") / "two_step"
 
 
 def test_help_lists_every_flag(capsys):

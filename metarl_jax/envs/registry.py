@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from metarl_jax.envs.bandit import Bandit
 from metarl_jax.envs.base import ConfigError
+from metarl_jax.envs.harlow import Harlow
 from metarl_jax.envs.two_step import TwoStep
 
 _REGISTRY: dict[str, Callable[[], Any]] = {
+    "bandit": Bandit,
     "two_step": TwoStep,
+    "harlow": Harlow,
+    "harlow_fixation": lambda: Harlow(fixation=True),  # 3 actions: left, right, fixate
 }
 
 
@@ -25,5 +30,7 @@ def make(name: str, **overrides: Any) -> tuple[Any, Any]:
     params = env.default_params
     if overrides:
         params = params.replace(**overrides)
+        if hasattr(env, "for_params"):  # envs whose num_actions depends on params (bandit: num_arms)
+            env = env.for_params(params)
         env.validate(params)
     return env, params

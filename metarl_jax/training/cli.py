@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+import types
 import typing
 from typing import Any, Literal, NoReturn, Sequence
 
@@ -60,7 +61,7 @@ def _add_fields(parser: argparse.ArgumentParser, cls: type, defaults: Any, title
             kwargs["action"] = argparse.BooleanOptionalAction
         elif origin is Literal:
             kwargs.update(type=str, choices=list(args), metavar="{" + ",".join(args) + "}")
-        elif origin is typing.Union and type(None) in args:
+        elif origin in (typing.Union, types.UnionType) and type(None) in args:
             inner = next(a for a in args if a is not type(None))
             kwargs.update(type=_parse_optional(inner, name), metavar=inner.__name__.upper())
         else:
@@ -76,18 +77,14 @@ def parse_flags(
     argv: Sequence[str] | None,
     sections: list[tuple[str, Any]],
     smoke_overrides: list[dict[str, Any]] | None = None,
-    extra: dict[str, dict[str, Any]] | None = None,
-) -> tuple[list[Any], dict[str, Any]]:
+) -> tuple[list[Any], set[str]]:
     """Parse flags for each (title, default dataclass instance) section.
 
     Returns the sections with given flags applied (after ``--smoke`` overrides,
-    when given) and a dict of the ``extra`` plain options.
+    when given) and the set of field names given on the command line.
     """
     parser = OneLineParser(prog=prog, description=description)
     per_section = [_add_fields(parser, type(d), d, title) for title, d in sections]
-    extra = extra or {}
-    for name, kwargs in extra.items():
-        parser.add_argument(flag(name), dest=name, **kwargs)
     ns = vars(parser.parse_args(argv))
     smoke = bool(ns.get("smoke", False))
     out = []
@@ -97,4 +94,4 @@ def parse_flags(
             values.update(smoke_overrides[i])
         values.update({n: ns[n] for n in names if n in ns})
         out.append(dataclasses.replace(defaults, **values) if values else defaults)
-    return out, {name: ns.get(name) for name in extra}
+    return out, set(ns)

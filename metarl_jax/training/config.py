@@ -54,8 +54,11 @@ class RunConfig:
     name: str | None = None  # run name; a timestamp when unset
     run_dir: str | None = None  # overrides runs/<experiment>/<name>
     overwrite: bool = False  # replace an existing run directory
+    resume: str | None = None  # continue the run in this directory from its latest checkpoint
+    eval_only: bool = False  # with --resume: only evaluate, analyse and plot the latest checkpoint
     checkpoint_every: int | None = None  # updates between checkpoints (a multiple of chunk_size)
     stop_on_nan: bool = False  # stop at the first non-finite loss or params
+    tensorboard: bool = False  # also write TensorBoard event files (needs tensorboardX)
     quiet: bool = False  # no progress bar
     smoke: bool = False  # tiny sizes: the whole pipeline in seconds (tests, CI)
 
@@ -86,8 +89,19 @@ def validate_train_config(config: TrainConfig) -> None:
     check_choice("eval_policy", config.eval_policy, EVAL_POLICIES)
 
 
-def validate_run_config(run: RunConfig, train: TrainConfig) -> None:
-    """Checks that need both configs (checkpoint cadence vs chunk size)."""
+def validate_run_config(run: RunConfig, train: TrainConfig, device_count: int = 1) -> None:
+    """Checks that need both configs (checkpoint cadence, devices) or the machine."""
+    if train.num_seeds % device_count:
+        raise ConfigError(
+            "num_seeds", train.num_seeds, f"must be divisible by the device count ({device_count}): seeds are sharded"
+        )
+    if run.eval_only and not run.resume:
+        raise ConfigError("eval_only", True, "needs --resume DIR (the run to evaluate)")
+    if run.tensorboard:
+        try:
+            import tensorboardX  # noqa: F401
+        except ImportError:
+            raise ConfigError("tensorboard", True, "needs tensorboardX: pip install tensorboardX") from None
     if run.checkpoint_every is not None:
         check_positive_int("checkpoint_every", run.checkpoint_every)
         if run.checkpoint_every % train.chunk_size:

@@ -1,10 +1,12 @@
-"""The host loop: run jitted chunks, and between them only progress, metrics and checkpoints."""
+"""The host loop: run jitted chunks, and between them only progress, metrics, the NaN
+guard, checkpoints and signal handling. Nothing here changes the numbers."""
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -15,10 +17,39 @@ from metarl_jax.training.a2c import TrainFns, TrainState
 from metarl_jax.training.config import RunConfig, TrainConfig
 from metarl_jax.training.run import MetricsLog, save_checkpoint
 
+TIMING_FIELDS = ("wall_time_s", "chunk_time_s", "trials_per_s", "agent_steps_per_s")
+
+
+class TrainingInterrupted(Exception):
+    """SIGINT/SIGTERM arrived; a checkpoint was written at ``update``."""
+
+    def __init__(self, signum: int, update: int):
+        self.signum, self.update = signum, update
+        super().__init__(f"interrupted by {signal.Signals(signum).name} at update {update}")
+
+
+class NonFiniteStop(Exception):
+    """--stop-on-nan: a seed went non-finite; the (finite) state was checkpointed."""
+
+    def __init__(self, frozen: dict[int, int], update: int):
+        self.frozen, self.update = frozen, update
+        super().__init__(describe_frozen(frozen))
+
+
+def describe_frozen(frozen: dict[int, int]) -> str:
+    """{seed: update} -> 'seed 3 (update 120), seed 5 (update 340)'."""
+    return ", ".join(f"seed {s} (update {u})" for s, u in sorted(frozen.items()))
+
 
 def seed_keys(config: TrainConfig) -> jax.Array:
     """Seed i of the run uses jax.random.key(seed + i)."""
     return jax.vmap(jax.random.key)(jnp.arange(config.seed, config.seed + config.num_seeds, dtype=jnp.uint32))
+
+
+def frozen_seeds(state: TrainState, config: TrainConfig) -> dict[int, int]:
+    """Seeds frozen by the NaN guard -> the update at which each went non-finite."""
+    frozen_at = np.asarray(jax.device_get(state.frozen_at))
+    return {config.seed + i: int(u) for i, u in enumerate(frozen_at) if u >= 0}
 
 
 def chunk_row(metrics: dict[str, Any], num_active: int) -> dict[str, Any]:
@@ -27,8 +58,56 @@ def chunk_row(metrics: dict[str, Any], num_active: int) -> dict[str, Any]:
     for k, v in metrics.items():
         per_seed = np.asarray(v)[:num_active].mean(axis=0)
         out[f"{k}_seeds"] = per_seed.tolist()
-        out[k] = float(np.mean(per_seed))
+        out[k] = float(np.nanmean(per_seed)) if np.isfinite(per_seed).any() else float("nan")
     return out
+
+
+class _SignalCatcher:
+    """Turn SIGINT/SIGTERM into a flag the loop checks between chunks."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self._old: dict[int, Any] = {}
+
+    def __enter__(self) -> _SignalCatcher:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                self._old[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread: leave signals alone
+                pass
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.signum is not None:  # a second signal: give up at once
+            raise KeyboardInterrupt
+        self.signum = signum
+
+    def __exit__(self, *exc: Any) -> None:
+        for sig, old in self._old.items():
+            signal.signal(sig, old)
+
+
+class TensorBoardLog:
+    """Per-seed and mean scalars of every chunk, step = training episodes per seed."""
+
+    def __init__(self, log_dir: Path):
+        from tensorboardX import SummaryWriter
+
+        self.writer = SummaryWriter(str(log_dir))
+
+    def write(self, row: dict[str, Any]) -> None:
+        step = row["episodes"]
+        for key, value in row.items():
+            if key.endswith("_seeds"):
+                name = key[: -len("_seeds")]
+                for seed, v in zip(row["seeds"], value):
+                    self.writer.add_scalar(f"{name}/seed_{seed}", v, step)
+                self.writer.add_scalar(f"{name}/mean", row[name], step)
+        self.writer.add_scalar("throughput/trials_per_s", row["trials_per_s"], step)
+        self.writer.flush()
+
+    def close(self) -> None:
+        self.writer.close()
 
 
 def train(
@@ -39,12 +118,19 @@ def train(
     trials_per_episode: int,
     steps_per_episode: int,
     run_dir: Path | None,
-    on_chunk: Callable[[dict[str, Any]], None] | None = None,
-) -> tuple[TrainState, list[dict[str, Any]], float]:
-    """Train every seed for config.num_updates updates. Returns (state, metric rows, train seconds)."""
+    tensorboard: bool = False,
+) -> tuple[TrainState, list[dict[str, Any]]]:
+    """Train every seed up to config.num_updates updates, from wherever ``state`` is.
+
+    Writes a metrics row per chunk, checkpoints every ``run.checkpoint_every`` updates and
+    at the end. Raises TrainingInterrupted (after checkpointing) on SIGINT/SIGTERM and
+    NonFiniteStop with ``run.stop_on_nan``. Returns (state, metric rows of this call)."""
     log = MetricsLog(run_dir / "metrics.jsonl") if run_dir else None
+    tb = TensorBoardLog(run_dir / "tensorboard") if (tensorboard and run_dir) else None
+    ckpt_dir = run_dir / "checkpoints" if run_dir else None
     seeds = list(range(config.seed, config.seed + config.num_seeds))
-    done = int(np.asarray(state.update)[0])
+    done = int(np.asarray(jax.device_get(state.update))[0])
+    known_frozen = frozen_seeds(state, config)
     rows: list[dict[str, Any]] = []
     bar = tqdm(
         total=config.num_updates * config.num_envs,
@@ -55,27 +141,52 @@ def train(
         dynamic_ncols=True,
     )
     t_start = time.perf_counter()
-    while done < config.num_updates:
-        active = min(config.chunk_size, config.num_updates - done)
-        t0 = time.perf_counter()
-        state, metrics = fns.update_chunk(state, jnp.int32(active))
-        metrics = jax.device_get(metrics)
-        dt = time.perf_counter() - t0
-        done += active
-        episodes = active * config.num_envs * config.num_seeds
-        row = {"updates": done, "episodes": done * config.num_envs, "seeds": seeds}
-        row.update(chunk_row(metrics, active))
-        row["wall_time_s"] = time.perf_counter() - t_start
-        row["trials_per_s"] = episodes * trials_per_episode / dt
-        row["agent_steps_per_s"] = episodes * steps_per_episode / dt
-        rows.append(row)
-        if log:
-            log.append(row)
-        if on_chunk:
-            on_chunk(row)
-        if run_dir and run.checkpoint_every and done % run.checkpoint_every == 0:
-            save_checkpoint(run_dir / "checkpoints", state, done)
-        bar.update(active * config.num_envs)
-        bar.set_postfix(reward_per_trial=f"{row['reward_per_trial']:.3f}", trials_per_s=f"{row['trials_per_s']:.3g}")
-    bar.close()
-    return state, rows, time.perf_counter() - t_start
+    try:
+        with _SignalCatcher() as signals:
+            while done < config.num_updates:
+                active = min(config.chunk_size, config.num_updates - done)
+                t0 = time.perf_counter()
+                state, metrics = fns.update_chunk(state, jnp.int32(active))
+                metrics = jax.device_get(metrics)
+                dt = time.perf_counter() - t0
+                done += active
+                episodes = active * config.num_envs * config.num_seeds
+                row = {"updates": done, "episodes": done * config.num_envs, "seeds": seeds}
+                row.update(chunk_row(metrics, active))
+                frozen = frozen_seeds(state, config)
+                row["frozen_seeds"] = sorted(frozen)
+                row["wall_time_s"] = time.perf_counter() - t_start
+                row["chunk_time_s"] = dt
+                row["trials_per_s"] = episodes * trials_per_episode / dt
+                row["agent_steps_per_s"] = episodes * steps_per_episode / dt
+                rows.append(row)
+                if log:
+                    log.append(row)
+                if tb:
+                    tb.write(row)
+                new = {s: u for s, u in frozen.items() if s not in known_frozen}
+                if new:
+                    known_frozen = frozen
+                    tqdm.write(f"warning: non-finite loss or params, frozen: {describe_frozen(new)}")
+                    if run.stop_on_nan:
+                        if ckpt_dir:
+                            save_checkpoint(ckpt_dir, state, done)
+                        raise NonFiniteStop(frozen, done)
+                if ckpt_dir and run.checkpoint_every and done % run.checkpoint_every == 0:
+                    save_checkpoint(ckpt_dir, state, done)
+                bar.update(active * config.num_envs)
+                bar.set_postfix(
+                    reward_per_trial=f"{row['reward_per_trial']:.3f}", trials_per_s=f"{row['trials_per_s']:.3g}"
+                )
+                if signals.signum is not None:
+                    if ckpt_dir:
+                        save_checkpoint(ckpt_dir, state, done)
+                    raise TrainingInterrupted(signals.signum, done)
+        just_saved = bool(run.checkpoint_every) and done % run.checkpoint_every == 0
+        if ckpt_dir and rows and not just_saved:
+            save_checkpoint(ckpt_dir, state, done)
+    finally:
+        bar.close()
+        if tb:
+            tb.close()
+    return state, rows
