@@ -98,8 +98,8 @@ class TensorBoardLog:
     def write(self, row: dict[str, Any]) -> None:
         step = row["episodes"]
         for key, value in row.items():
-            if key.endswith("_seeds"):
-                name = key[: -len("_seeds")]
+            name = key[: -len("_seeds")]
+            if key.endswith("_seeds") and name in row:
                 for seed, v in zip(row["seeds"], value):
                     self.writer.add_scalar(f"{name}/seed_{seed}", v, step)
                 self.writer.add_scalar(f"{name}/mean", row[name], step)
