@@ -8,6 +8,7 @@ and the same environment noise (paired comparisons).
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable
 
 import jax
@@ -38,8 +39,12 @@ def evaluate_network(
     greedy: bool = False,
 ) -> dict[str, np.ndarray]:
     """Roll out ``num_episodes`` per seed with frozen params (leading seed axis S).
-    Returns step-level arrays (S, E, T)."""
+    Returns step-level arrays (S, E, T). Compiled once per (rollout, num_episodes, greedy)."""
+    return jax.tree.map(np.asarray, _network_evaluator(rollout, num_episodes, greedy)(params, seed_keys))
 
+
+@functools.lru_cache(maxsize=32)
+def _network_evaluator(rollout: Callable[..., Trajectory], num_episodes: int, greedy: bool):
     @jax.jit
     def run(params, seed_keys):
         def one_seed(p, k):
@@ -47,7 +52,7 @@ def evaluate_network(
 
         return jax.vmap(one_seed)(params, seed_keys)
 
-    return jax.tree.map(np.asarray, run(params, seed_keys))
+    return run
 
 
 def policy_rollout(env: Any, env_params: Any, policy: Policy) -> Callable[[jax.Array], Trajectory]:

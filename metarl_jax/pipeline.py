@@ -47,6 +47,8 @@ class Experiment:
     summary_metrics: tuple[str, ...]
     plot: Callable[[Path], Any]  # redraws every figure from the run directory's files
     eval_params: Callable[[Any], Any] = lambda params: params  # e.g. switch to held-out objects
+    progress_points: int = 0  # evaluations during training (evenly spaced; for learning-set figures)
+    progress_episodes: int = 200  # evaluation episodes per seed at each of those points
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,6 +175,32 @@ def restore_latest(run_dir: Path, template: Any) -> tuple[Any, int] | None:
             continue
         return state, int(np.asarray(state.update)[0])
     return None
+
+
+def progress_evaluator(setup: Setup, fns: Any) -> Callable[[Any], dict[str, Any]] | None:
+    """Evaluation during training (frozen copy of the current params, eval keys): per-seed
+    summary metrics, stored in the metrics row of the chunk where it ran."""
+    if not setup.spec.progress_points:
+        return None
+    import jax
+
+    from metarl_jax.evaluation import evaluate_network
+    from metarl_jax.training.a2c import make_rollout
+
+    eval_params = setup.spec.eval_params(setup.env_params)
+    rollout = make_rollout(setup.env, eval_params, fns.network, setup.train.time_input)
+    greedy = setup.train.eval_policy == "greedy"
+    keys = ("reward_per_trial", *setup.spec.summary_metrics)
+
+    def evaluate(state: Any) -> dict[str, Any]:
+        arrays = evaluate_network(rollout, state.params, state.seed_key, setup.spec.progress_episodes, greedy)
+        results = [
+            setup.spec.analyse_seed({k: v[i] for k, v in arrays.items()}, eval_params)
+            for i in range(setup.train.num_seeds)
+        ]
+        return {k: [r.get(k) for r in results] for k in keys} | {"update": int(jax.device_get(state.update)[0])}
+
+    return evaluate
 
 
 def evaluate_all(setup: Setup, fns: Any, state: Any) -> dict[str, dict[str, np.ndarray]]:
@@ -307,6 +335,8 @@ def run_experiment(setup: Setup) -> tuple[Path, dict[int, int]]:
             setup.env.num_steps(setup.env_params),
             run_dir,
             tensorboard=run_cfg.tensorboard,
+            progress_eval=progress_evaluator(setup, fns),
+            progress_points=setup.spec.progress_points,
         )
     frozen = frozen_seeds(state, train_cfg)
 

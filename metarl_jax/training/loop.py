@@ -6,7 +6,7 @@ from __future__ import annotations
 import signal
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
@@ -119,9 +119,14 @@ def train(
     steps_per_episode: int,
     run_dir: Path | None,
     tensorboard: bool = False,
+    progress_eval: Callable[[TrainState], dict[str, Any]] | None = None,
+    progress_points: int = 0,
 ) -> tuple[TrainState, list[dict[str, Any]]]:
     """Train every seed up to config.num_updates updates, from wherever ``state`` is.
 
+    ``progress_eval(state)`` runs at the first chunk boundary at or after each of
+    ``progress_points`` evenly spaced fractions of training (the last at the end); its
+    result is stored under "progress_eval" in that chunk's metrics row.
     Writes a metrics row per chunk, checkpoints every ``run.checkpoint_every`` updates and
     at the end. Raises TrainingInterrupted (after checkpointing) on SIGINT/SIGTERM and
     NonFiniteStop with ``run.stop_on_nan``. Returns (state, metric rows of this call)."""
@@ -131,6 +136,7 @@ def train(
     seeds = list(range(config.seed, config.seed + config.num_seeds))
     done = int(np.asarray(jax.device_get(state.update))[0])
     known_frozen = frozen_seeds(state, config)
+    targets = [-(-config.num_updates * (i + 1) // progress_points) for i in range(progress_points)]
     rows: list[dict[str, Any]] = []
     bar = tqdm(
         total=config.num_updates * config.num_envs,
@@ -159,6 +165,8 @@ def train(
                 row["chunk_time_s"] = dt
                 row["trials_per_s"] = episodes * trials_per_episode / dt
                 row["agent_steps_per_s"] = episodes * steps_per_episode / dt
+                if progress_eval and any(done - active < t <= done for t in targets):
+                    row["progress_eval"] = progress_eval(state)
                 rows.append(row)
                 if log:
                     log.append(row)
