@@ -47,6 +47,8 @@ class Experiment:
     summary_metrics: tuple[str, ...]
     plot: Callable[[Path], Any]  # redraws every figure from the run directory's files
     eval_params: Callable[[Any], Any] = lambda params: params  # e.g. switch to held-out objects
+    # Paired comparisons across agents evaluated on the same episodes -> summary["comparisons"].
+    compare: Callable[[dict[str, dict[str, np.ndarray]], Any], dict[str, Any]] | None = None
     progress_points: int = 0  # evaluations during training (evenly spaced; for learning-set figures)
     progress_episodes: int = 200  # evaluation episodes per seed at each of those points
 
@@ -277,9 +279,10 @@ def build_summary(
                 "metrics": {k: a["aggregate"][k] for k in metrics},
             }
             for name, a in analysis.items()
-            if name != "metarl"
+            if name not in ("metarl", "comparisons")
         },
         "aggregate": analysis["metarl"]["aggregate"],
+        **({"comparisons": analysis["comparisons"]} if "comparisons" in analysis else {}),
     }
 
 
@@ -345,6 +348,8 @@ def run_experiment(setup: Setup) -> tuple[Path, dict[int, int]]:
         run_dir / "eval.npz", **{f"{agent}__{k}": v for agent, arrs in arrays.items() for k, v in arrs.items()}
     )
     analysis = analyse(setup, arrays)
+    if setup.spec.compare:
+        analysis["comparisons"] = setup.spec.compare(arrays, setup.spec.eval_params(setup.env_params))
     write_json(run_dir / "analysis.json", analysis)
     (run_dir / "figures").mkdir(exist_ok=True)
     setup.spec.plot(run_dir)
