@@ -147,6 +147,10 @@ def parse(spec: Experiment, argv: Sequence[str] | None, prog: str) -> Setup:
         from metarl_jax.training.run import default_run_name
 
         run_dir = Path(run_cfg.run_dir or Path("runs") / spec.name / (run_cfg.name or default_run_name()))
+        if not (run_cfg.run_dir or run_cfg.name):  # two runs started in the same second
+            base, i = run_dir, 1
+            while run_dir.exists():
+                run_dir, i = base.with_name(f"{base.name}-{i}"), i + 1
     return Setup(spec, train_cfg, run_cfg, env, env_params, run_dir)
 
 
