@@ -25,7 +25,7 @@ side is an independent coin flip, as in Harlow's procedure and the TF1
 reimplementation) or ``"balanced"`` (each side exactly half of the trials,
 shuffled, as in the 3D lab; needs an even ``trials_per_episode``).
 
-Observation: concat(left object, right object), shape (2·d,) with d =
+Observation: concat(left object, right object), shape (2·d,) (+1 cue unit with fixation), d =
 ``feature_dim`` (or ``num_train_objects`` for one-hot). After the last step
 the screen is blank (zeros).
 
@@ -37,8 +37,11 @@ trial. With ``fixation`` (static) 3 actions, 0 = left, 1 = right,
   ``fixation_reward`` and the objects appear; any other action pays 0 and the
   trial is lost: its second step shows a blank screen.
 - step 2 (objects shown): left/right is a choice, paid as above; ``fixate``
-  is no choice and pays 0. On a blank screen every action pays 0.
-Without fixation an out-of-range action is likewise no choice and pays 0.
+  is no choice (``chosen_side`` −1) and pays ``incorrect_reward``, so
+  withholding a choice never beats a guess. On a blank screen every action
+  pays 0 and is no choice.
+Without fixation an out-of-range action is likewise no choice and pays
+``incorrect_reward``.
 
 ``info`` (one agent step): ``trial_index``, ``correct_side`` (0/1, side of
 the rewarded object on this trial), ``chosen_side`` (0/1, −1 if no choice
@@ -162,6 +165,10 @@ class Harlow:
         self.name = "harlow_fixation" if self.fixation else "harlow"
         self.num_actions = 3 if self.fixation else 2
 
+    def for_params(self, params: HarlowParams) -> Harlow:
+        """An env whose action set matches ``params.fixation`` (self if it already does)."""
+        return self if bool(params.fixation) == self.fixation else Harlow(bool(params.fixation))
+
     @property
     def default_params(self) -> HarlowParams:
         return HarlowParams(fixation=self.fixation)
@@ -274,7 +281,9 @@ class Harlow:
         objects_shown = state.phase == PHASE_OBJECTS
         made_choice = objects_shown & ((action == LEFT) | (action == RIGHT))
         correct = made_choice & (action == side)
-        reward = jnp.where(made_choice, jnp.where(correct, params.correct_reward, params.incorrect_reward), 0.0)
+        # On the objects screen anything but the rewarded object pays incorrect_reward (so
+        # withholding a choice is never better than a guess); a blank screen pays 0.
+        reward = jnp.where(objects_shown, jnp.where(correct, params.correct_reward, params.incorrect_reward), 0.0)
         next_t = jnp.minimum(t + 1, trials - 1)
 
         if params.fixation:

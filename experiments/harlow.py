@@ -1,0 +1,13 @@
+"""Meta-RL on Harlow's learning-set task, symbolic objects (Wang et al. 2018, Fig. 6).
+
+python experiments/harlow.py            # 5 seeds, evaluated on 2000 held-out problems each
+python experiments/harlow.py --smoke    # the whole pipeline in seconds
+python experiments/harlow.py --help     # every flag and its default
+"""
+
+import sys
+
+from metarl_jax.pipeline import EXPERIMENTS, main
+
+if __name__ == "__main__":
+    sys.exit(main(EXPERIMENTS["harlow"]()))

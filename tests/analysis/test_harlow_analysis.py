@@ -1,0 +1,134 @@
+"""Harlow analysis on hand-built step arrays with known answers (with and without fixation)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from metarl_jax.analysis.harlow import accuracy_by_trial, analyse_seed, return_fraction, trial_arrays
+from metarl_jax.envs.harlow import HarlowParams, ideal_observer_return
+
+T, F = True, False
+
+# Four episodes of six one-step trials, ±1 rewards. Per trial position, correct counts are
+# 2, 2, 3, 2, 3, 3 of 4; trials 2-6: 13 of 20; returns 6, 4, 0, -4 (mean 1.5 = 0.3 x the ideal 5).
+CORRECT = np.array(
+    [
+        [T, T, T, T, T, T],
+        [F, T, T, T, T, T],
+        [F, F, T, F, T, T],
+        [T, F, F, F, F, F],
+    ]
+)
+CORRECT_SIDE = np.array([[0, 1, 1, 0, 0, 1], [1, 1, 0, 0, 1, 0], [0, 0, 0, 1, 1, 1], [1, 0, 1, 0, 1, 0]], np.int32)
+
+
+def _steps_no_fixation() -> dict[str, np.ndarray]:
+    chosen = np.where(CORRECT, CORRECT_SIDE, 1 - CORRECT_SIDE).astype(np.int32)
+    return {
+        "action": chosen,
+        "reward": np.where(CORRECT, 1.0, -1.0).astype(np.float32),
+        "trial_index": np.broadcast_to(np.arange(6, dtype=np.int32), (4, 6)),
+        "correct_side": CORRECT_SIDE,
+        "chosen_side": chosen,
+        "correct": CORRECT,
+        "trial_end": np.ones((4, 6), bool),
+    }
+
+
+def test_no_fixation_hand_built():
+    out = analyse_seed(_steps_no_fixation(), HarlowParams())
+    assert out["accuracy_by_trial"] == pytest.approx([0.5, 0.5, 0.75, 0.5, 0.75, 0.75])
+    assert out["accuracy_trial_1"] == 0.5
+    assert out["accuracy_trials_2_6"] == pytest.approx(13 / 20)
+    assert out["reward_per_episode"] == pytest.approx(1.5)
+    assert out["reward_per_trial"] == pytest.approx(0.25)
+    assert out["return_fraction"] == pytest.approx(1.5 / 5.0)
+    assert out["trials_completed"] == 6.0
+    # ±5: every number scales but the fraction
+    steps = _steps_no_fixation()
+    steps["reward"] = 5 * steps["reward"]
+    out5 = analyse_seed(steps, HarlowParams(correct_reward=5.0, incorrect_reward=-5.0))
+    assert out5["reward_per_episode"] == pytest.approx(7.5)
+    assert out5["return_fraction"] == pytest.approx(0.3)
+
+
+def test_trial_1_is_not_part_of_trials_2_6():
+    steps = _steps_no_fixation()
+    steps["correct"] = steps["correct"].copy()
+    steps["correct"][:, 0] = True
+    out = analyse_seed(steps, HarlowParams())
+    assert out["accuracy_trial_1"] == 1.0
+    assert out["accuracy_trials_2_6"] == pytest.approx(13 / 20)
+
+
+# Fixation, two trials of two steps (cue, choice), ±5 and fixation +1:
+#   e0: fixate +1, correct +5, fixate +1, correct +5          -> 12, 2 choices, correct [T, T]
+#   e1: break 0, blank 0, fixate +1, wrong -5                  -> -4, 1 choice,  correct [F, F]
+#   e2: fixate +1, no choice -5, fixate +1, correct +5         ->  2, 1 choice,  correct [F, T]
+FIX_REWARD = np.array([[1, 5, 1, 5], [0, 0, 1, -5], [1, -5, 1, 5]], np.float32)
+FIX_CHOSEN = np.array([[-1, 1, -1, 0], [-1, -1, -1, 1], [-1, -1, -1, 1]], np.int32)
+FIX_CORRECT = np.array([[F, T, F, T], [F, F, F, F], [F, F, F, T]])
+FIX_PARAMS = HarlowParams(
+    trials_per_episode=2, fixation=True, correct_reward=5.0, incorrect_reward=-5.0, fixation_reward=1.0
+)
+
+
+def _steps_fixation() -> dict[str, np.ndarray]:
+    return {
+        "action": np.where(FIX_CHOSEN >= 0, FIX_CHOSEN, 2).astype(np.int32),
+        "reward": FIX_REWARD,
+        "trial_index": np.broadcast_to(np.array([0, 0, 1, 1], np.int32), (3, 4)),
+        "correct_side": np.array([[1, 1, 0, 0], [0, 0, 0, 0], [1, 1, 1, 1]], np.int32),
+        "chosen_side": FIX_CHOSEN,
+        "correct": FIX_CORRECT,
+        "trial_end": np.broadcast_to(np.array([F, T, F, T]), (3, 4)),
+    }
+
+
+def test_fixation_hand_built():
+    trials = trial_arrays(_steps_fixation())
+    np.testing.assert_array_equal(trials["reward"], [[6, 6], [0, -4], [-4, 6]])
+    np.testing.assert_array_equal(trials["correct"], [[T, T], [F, F], [F, T]])
+    np.testing.assert_array_equal(trials["chosen_side"], [[1, 0], [-1, 1], [-1, 1]])
+    out = analyse_seed(_steps_fixation(), FIX_PARAMS)
+    assert out["accuracy_by_trial"] == pytest.approx([1 / 3, 2 / 3])
+    assert out["accuracy_trials_2_6"] == pytest.approx(2 / 3)
+    assert out["trials_completed"] == pytest.approx(4 / 3)
+    assert out["reward_per_episode"] == pytest.approx(10 / 3)
+    assert out["reward_per_trial"] == pytest.approx(5 / 3)
+    # ideal observer for 2 trials: 1/2(5 - 5) + 1 x 5 + 2 x 1 = 7
+    assert out["return_fraction"] == pytest.approx((10 / 3) / 7)
+
+
+def test_ideal_observer_return():
+    assert ideal_observer_return(HarlowParams()) == 5.0
+    assert ideal_observer_return(HarlowParams(correct_reward=5.0, incorrect_reward=-5.0)) == 25.0
+    lab = HarlowParams(correct_reward=5.0, incorrect_reward=-5.0, fixation_reward=1.0, fixation=True)
+    assert ideal_observer_return(lab) == 31.0
+    # fixation_reward counts only when the task has fixation steps
+    assert ideal_observer_return(lab.replace(fixation=False)) == 25.0
+    assert ideal_observer_return(HarlowParams(trials_per_episode=10)) == 9.0
+    assert ideal_observer_return(HarlowParams(incorrect_reward=0.0)) == 5.5
+
+
+def test_return_fraction_is_nan_without_a_positive_reference():
+    params = HarlowParams(correct_reward=1.0, incorrect_reward=-11.0)  # 1/2(1 - 11) + 5 = 0
+    assert math.isnan(return_fraction(np.array([1.0, 2.0]), params))
+    assert return_fraction(np.array([5.0, 5.0]), HarlowParams()) == 1.0
+
+
+def test_leading_axes_and_bad_trial_ends():
+    steps = {k: np.stack([v, v]) for k, v in _steps_fixation().items()}  # (2 seeds, 3, 4)
+    trials = trial_arrays(steps)
+    assert trials["correct"].shape == trials["reward"].shape == (2, 3, 2)
+    np.testing.assert_array_equal(accuracy_by_trial(trials["correct"][0]), [1 / 3, 2 / 3])
+    bad = _steps_fixation()
+    bad["trial_end"] = np.zeros((3, 4), bool)
+    with pytest.raises(ValueError, match="no trial_end"):
+        trial_arrays(bad)
+    bad["trial_end"] = np.broadcast_to(np.array([T, F, F, T]), (3, 4))
+    with pytest.raises(ValueError, match="evenly spaced"):
+        trial_arrays(bad)
