@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
+import os
+import platform
 import re
 import time
 from pathlib import Path
@@ -13,6 +16,15 @@ import jax
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BATCHES = (1, 16, 256, 4096, 65536)
+GIB = 1024**3
+
+# Tags every row of this process: which run it came from and how it was run.
+RUN_INFO: dict[str, Any] = {"run_id": datetime.datetime.now().isoformat(timespec="seconds"), "mode": "full"}
+
+
+def set_mode(mode: str) -> None:
+    """'full', 'quick' or 'smoke': RESULTS.md prefers full runs and says when it shows another."""
+    RUN_INFO["mode"] = mode
 
 
 def device_slug() -> str:
@@ -21,8 +33,25 @@ def device_slug() -> str:
     return re.sub(r"[^a-z0-9]+", "-", f"{d.platform}-{kind}".lower()).strip("-")
 
 
+@functools.cache
+def device_name() -> str:
+    """The card's name (GPU/TPU) or the CPU model and core count."""
+    d = jax.devices()[0]
+    if d.platform != "cpu":
+        return f"{d.device_kind} x{jax.device_count()}"
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores"
+
+
 def row(
-    bench: str, env: str, variant: str, unit: str, batch: int, value: float, compile_included: bool, **extra
+    bench: str, env: str, variant: str, unit: str, batch: int, value: float | None, compile_included: bool, **extra
 ) -> dict[str, Any]:
     return {
         "bench": bench,
@@ -34,26 +63,55 @@ def row(
         "compile_included": compile_included,
         "device": device_slug(),
         "jax_version": jax.__version__,
+        "device_name": device_name(),
+        **RUN_INFO,
         **extra,
     }
+
+
+def compile_row(bench: str, env: str, variant: str, batch: int, seconds: float, **extra) -> dict[str, Any]:
+    """Compilation time on its own (jit lower + compile), unit compile_s."""
+    return row(bench, env, variant, "compile_s", batch, seconds, True, **extra)
+
+
+def results_path(results_dir: Path = RESULTS) -> Path:
+    return results_dir / f"{device_slug()}-{datetime.date.today().isoformat()}.json"
 
 
 def append_rows(rows: list[dict[str, Any]], results_dir: Path = RESULTS) -> Path:
     """Append rows to results/<device-slug>-<ISO date>.json (a JSON list)."""
     results_dir.mkdir(parents=True, exist_ok=True)
-    path = results_dir / f"{device_slug()}-{datetime.date.today().isoformat()}.json"
+    path = results_path(results_dir)
     existing = json.loads(path.read_text()) if path.exists() else []
     path.write_text(json.dumps(existing + rows, indent=1) + "\n")
     return path
+
+
+def compile_timed(fn: Callable, *args: Any) -> tuple[Callable, float]:
+    """AOT-compile a jitted fn for these arguments -> (compiled fn, seconds to lower + compile)."""
+    t0 = time.perf_counter()
+    compiled = fn.lower(*args).compile()
+    return compiled, time.perf_counter() - t0
 
 
 def time_call(fn: Callable[[], Any], min_time: float = 1.0, max_reps: int = 50) -> float:
     """Seconds per call of an already-compiled fn (blocks on the result), at least min_time total."""
     jax.block_until_ready(fn())
     reps, total = 0, 0.0
-    while total < min_time and reps < max_reps:
+    while reps == 0 or (total < min_time and reps < max_reps):
         t0 = time.perf_counter()
         jax.block_until_ready(fn())
         total += time.perf_counter() - t0
         reps += 1
     return total / reps
+
+
+def available_memory_bytes() -> int | None:
+    """MemAvailable from /proc/meminfo (None where unknown)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None

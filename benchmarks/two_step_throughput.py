@@ -14,10 +14,10 @@ from pathlib import Path
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import BATCHES, append_rows, row, time_call  # noqa: E402
+from common import BATCHES, append_rows, compile_row, compile_timed, row, set_mode, time_call  # noqa: E402
+from env_only import bench_env as bench_env_generic  # noqa: E402
 
 from metarl_jax.agents import agent_inputs  # noqa: E402
 from metarl_jax.envs import make  # noqa: E402
@@ -26,95 +26,52 @@ from metarl_jax.training.config import TrainConfig  # noqa: E402
 from metarl_jax.training.loop import seed_keys  # noqa: E402
 
 
-def env_rollout_fn(env, params, batch: int, rounds: int):
-    """rounds × batch whole episodes with random actions; returns (reward sum, obs sum)."""
-    steps = env.num_steps(params)
-    step = jax.vmap(env.step, in_axes=(0, 0, 0, None))
-
-    def one_round(carry, key):
-        k_reset, k_steps, k_act = jax.random.split(key, 3)
-        _, state = jax.vmap(env.reset, in_axes=(0, None))(jax.random.split(k_reset, batch), params)
-        actions = jax.random.bernoulli(k_act, 0.5, (steps, batch)).astype(jnp.int32)
-        keys = jax.random.split(k_steps, (steps, batch))
-
-        def body(c, xs):
-            s, r_sum, o_sum = c
-            k, a = xs
-            obs, s, r, *_ = step(k, s, a, params)
-            return (s, r_sum + r.sum(), o_sum + obs.sum()), None
-
-        (_, r_sum, o_sum), _ = jax.lax.scan(body, (state, 0.0, 0.0), (keys, actions))
-        return (carry[0] + r_sum, carry[1] + o_sum), None
-
-    @jax.jit
-    def run(key):
-        return jax.lax.scan(one_round, (0.0, 0.0), jax.random.split(key, rounds))[0]
-
-    return run
-
-
 def bench_env(variant: str, batches, rows, quick: bool):
+    """Env-only steps/s and trials/s of the two-step env at each batch (see env_only.py)."""
+    return bench_env_generic("two_step", batches, rows, quick, variant=variant)
+
+
+def train_throughput(variant: str, num_envs: int, num_seeds: int, rows, quick: bool, chunk: int | None = None) -> dict:
+    """Training speed of the default config (TrainConfig defaults) at num_envs × num_seeds, after
+    compilation: trials/s, agent steps/s, seconds per update and compile time; rows appended."""
     env, params = make("two_step", variant=variant)
-    steps, trials = env.num_steps(params), params.trials_per_episode
-    out = {}
-    for batch in batches:
-        rounds = max(1, min(2000, (2**16 if quick else 2**20) // (batch * steps)))
-        fn = env_rollout_fn(env, params, batch, rounds)
-        t0 = time.perf_counter()
-        r_sum, o_sum = jax.block_until_ready(fn(jax.random.key(0)))
-        compile_s = time.perf_counter() - t0
-        sec = time_call(lambda: fn(jax.random.key(1)), min_time=0.3 if quick else 1.0)
-        n_steps, n_trials = rounds * batch * steps, rounds * batch * trials
-        # Checksum vs analytic means: random actions earn 0.5 per trial; one-hot obs sum to 1 per step.
-        mean_r = float(r_sum) / n_trials
-        assert abs(mean_r - 0.5) < 5 * 0.5 / np.sqrt(n_trials) + 1e-3, mean_r
-        assert abs(float(o_sum) - n_steps) < 1e-3 * n_steps, float(o_sum)
-        out[batch] = (n_steps / sec, n_trials / sec)
-        rows.append(
-            row("env_only", "two_step", variant, "env_steps_per_s", batch, n_steps / sec, False, compile_s=compile_s)
-        )
-        rows.append(row("env_only", "two_step", variant, "trials_per_s", batch, n_trials / sec, False))
-    return out
+    chunk = chunk or (2 if quick else 5)
+    cfg = TrainConfig(num_seeds=num_seeds, num_envs=num_envs, chunk_size=chunk, total_episodes=num_envs * chunk)
+    fns = make_train(cfg, env, params)
+    state = fns.init(seed_keys(cfg))
+    compiled, compile_s = compile_timed(fns.update_chunk, state, jnp.int32(chunk))
+    holder = [state]
+
+    def call():
+        holder[0], metrics = compiled(holder[0], jnp.int32(chunk))
+        return metrics
+
+    sec = time_call(call, min_time=1.0 if quick else 3.0)
+    episodes = chunk * num_envs * num_seeds
+    trials_s, steps_s = episodes * params.trials_per_episode / sec, episodes * env.num_steps(params) / sec
+    sec_per_update = sec / chunk
+    default_updates = -(-TrainConfig().total_episodes // num_envs)
+    wall_s = compile_s + default_updates * sec_per_update
+    batch = num_envs * num_seeds
+    extra = {"num_seeds": num_seeds, "num_envs": num_envs}
+    rows.append(row("train", "two_step", variant, "trials_per_s", batch, trials_s, False, **extra))
+    rows.append(row("train", "two_step", variant, "agent_steps_per_s", batch, steps_s, False, **extra))
+    rows.append(row("train", "two_step", variant, "s_per_update", batch, sec_per_update, False, **extra))
+    # Projected wall time of the default per-seed budget at this parallelism, compile included.
+    rows.append(row("train", "two_step", variant, "wall_s_projected", batch, wall_s, True, **extra))
+    rows.append(compile_row("train", "two_step", variant, batch, compile_s, **extra))
+    return {
+        "trials_per_s": trials_s,
+        "agent_steps_per_s": steps_s,
+        "s_per_update": sec_per_update,
+        "compile_s": compile_s,
+        "wall_s_projected": wall_s,
+    }
 
 
 def bench_training(variant: str, num_envs_list, rows, num_seeds: int, quick: bool):
-    env, params = make("two_step", variant=variant)
-    out = {}
-    for num_envs in num_envs_list:
-        chunk = 2 if quick else 5
-        cfg = TrainConfig(num_seeds=num_seeds, num_envs=num_envs, chunk_size=chunk, total_episodes=num_envs * chunk)
-        fns = make_train(cfg, env, params)
-        state = fns.init(seed_keys(cfg))
-        t0 = time.perf_counter()
-        state, m = fns.update_chunk(state, jnp.int32(chunk))
-        jax.block_until_ready(m)
-        compile_s = time.perf_counter() - t0
-        holder = [state]
-
-        def call():
-            holder[0], metrics = fns.update_chunk(holder[0], jnp.int32(chunk))
-            return metrics
-
-        sec = time_call(call, min_time=1.0 if quick else 3.0)
-        episodes = chunk * num_envs * num_seeds
-        trials_s, steps_s = episodes * params.trials_per_episode / sec, episodes * env.num_steps(params) / sec
-        out[num_envs] = trials_s
-        batch = num_envs * num_seeds
-        rows.append(
-            row(
-                "train",
-                "two_step",
-                variant,
-                "trials_per_s",
-                batch,
-                trials_s,
-                False,
-                num_seeds=num_seeds,
-                compile_s=compile_s,
-            )
-        )
-        rows.append(row("train", "two_step", variant, "agent_steps_per_s", batch, steps_s, False, num_seeds=num_seeds))
-    return out
+    """{num_envs: training trials/s} with num_seeds seeds vmapped (see train_throughput)."""
+    return {e: train_throughput(variant, e, num_seeds, rows, quick)["trials_per_s"] for e in num_envs_list}
 
 
 def bench_naive(variant: str, rows, episodes: int):
@@ -178,6 +135,7 @@ def main(argv=None) -> int:
     parser.add_argument("--variant", default="trial", choices=["trial", "two_stage"])
     parser.add_argument("--no-save", action="store_true", help="print only; do not append to results/")
     args = parser.parse_args(argv)
+    set_mode("quick" if args.quick else "full")
     rows: list = []
     batches = (1, 256, 4096) if args.quick else BATCHES
     print(f"device: {jax.devices()[0]}  jax {jax.__version__}  variant={args.variant}")
