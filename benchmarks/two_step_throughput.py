@@ -35,7 +35,8 @@ def train_throughput(variant: str, num_envs: int, num_seeds: int, rows, quick: b
     """Training speed of the default config (TrainConfig defaults) at num_envs × num_seeds, after
     compilation: trials/s, agent steps/s, seconds per update and compile time; rows appended."""
     env, params = make("two_step", variant=variant)
-    chunk = chunk or (2 if quick else 5)
+    # Updates per timed call: a few, fewer for big batches so one call stays a few seconds.
+    chunk = chunk or (2 if quick else max(1, min(5, 20480 // (num_envs * num_seeds))))
     cfg = TrainConfig(num_seeds=num_seeds, num_envs=num_envs, chunk_size=chunk, total_episodes=num_envs * chunk)
     fns = make_train(cfg, env, params)
     state = fns.init(seed_keys(cfg))

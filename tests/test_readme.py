@@ -32,15 +32,16 @@ def test_readme_opens_with_the_two_setup_commands():
     ]
 
 
-def test_every_two_step_example_runs(tmp_path, monkeypatch, capsys):
+def test_every_experiment_example_runs(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    spec = pipeline.EXPERIMENTS["two_step"]()
     ran = 0
     for line in _commands():
         if "XLA_FLAGS" in line or "pip install" in line:
             continue  # multi-device: tests/training/test_devices.py; installs: CI itself
         argv = shlex.split(line)
-        if argv[:2] == ["python", "experiments/two_step.py"]:
+        script = re.fullmatch(r"experiments/(\w+)\.py", argv[1]) if len(argv) > 1 else None
+        if argv[0] == "python" and script and script.group(1) in pipeline.EXPERIMENTS:
+            spec = pipeline.EXPERIMENTS[script.group(1)]()
             args = argv[2:]
             if "--help" in args:
                 with pytest.raises(SystemExit) as exc:
@@ -53,6 +54,6 @@ def test_every_two_step_example_runs(tmp_path, monkeypatch, capsys):
             run = sorted(p for p in (tmp_path / "runs" / "two_step").iterdir() if p.name != "long")[0]
             assert plotting_main([str(run)]) == 0
             ran += 1
-    assert ran >= 9
+    assert ran >= 11
     assert (tmp_path / "runs" / "two_step" / "long" / "tensorboard").exists() is False
     assert len(list((tmp_path / "runs" / "two_step").iterdir())) >= 4

@@ -1,0 +1,93 @@
+"""Pieces of the benchmarks: checksums that catch dropped work, generic env rollouts over
+every registered env, shapes-based memory, and the report generated from rows."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import env_only  # noqa: E402
+import report  # noqa: E402
+
+from metarl_jax.envs import make, registered_envs  # noqa: E402
+
+
+def test_checksum_rejects_dropped_work_and_accepts_the_reference():
+    ref_mean, ref_std = np.array([50.0, 50.0, 101.0, 101.0]), np.array([5.0, 5.0, 0.0, 0.0])
+    good = (ref_mean * 1000)[None]
+    means = env_only.check_checksums("ok", good, 1000, ref_mean, ref_std, None)
+    np.testing.assert_allclose(means, ref_mean)
+    with pytest.raises(AssertionError, match="reward"):
+        env_only.check_checksums("dropped", np.zeros((1, 4)), 1000, ref_mean, ref_std, None)
+    with pytest.raises(AssertionError, match="obs"):
+        env_only.check_checksums("one step short", good - [0, 0, 1000, 0], 1000, ref_mean, ref_std, None)
+
+
+@pytest.mark.parametrize("name", registered_envs())
+def test_env_rollout_of_every_registered_env_matches_its_reference(name):
+    rows: list = []
+    out = env_only.bench_env(name, (4,), rows, quick=True, min_time=0.0, target_steps=256)
+    steps_s, trials_s = out[4]
+    env, params = make(name)
+    assert steps_s > 0
+    np.testing.assert_allclose(steps_s / trials_s, env.steps_per_trial(params), rtol=1e-6)
+    units = {r["unit"] for r in rows}
+    assert {"env_steps_per_s", "trials_per_s", "compile_s"} <= units
+
+
+def test_analytic_reference_agrees_with_monte_carlo():
+    env, params = make("two_step", trials_per_episode=20)
+    mean, std = env_only.monte_carlo_reference(env.reset, env.step, env.num_actions, params, 20, episodes=2048)
+    ref = env_only.analytic_reference("two_step", env, params)
+    assert np.all(np.abs(mean - ref) <= 6 * std / np.sqrt(2048) + 1e-9)
+
+
+def test_episode_bytes_from_shapes():
+    env, params = make("two_step")
+    state_b, obs_b = env_only.episode_bytes(env, params)
+    assert obs_b == 3 * 4  # one-hot float32 (3,)
+    assert state_b == 5 * 4 + 1  # five int32 fields and one bool
+
+
+def _row(bench, env, unit, batch, value, run_id, mode="full", **extra):
+    return {
+        "bench": bench,
+        "env": env,
+        "variant": "trial",
+        "unit": unit,
+        "batch": batch,
+        "value": value,
+        "compile_included": unit == "compile_s",
+        "device": "cpu",
+        "jax_version": "0",
+        "device_name": "Test CPU, 2 cores",
+        "run_id": run_id,
+        "mode": mode,
+        **extra,
+    }
+
+
+def test_report_keeps_the_latest_full_run_and_names_units_and_device(tmp_path):
+    rows = [
+        _row("env_only", "two_step", "trials_per_s", 1, 1.0e6, "2024-01-01T00:00:00"),
+        _row("env_only", "two_step", "trials_per_s", 1, 2.0e6, "2024-01-02T00:00:00"),
+        _row("env_only", "two_step", "compile_s", 1, 0.5, "2024-01-02T00:00:00"),
+        _row("env_only", "two_step", "trials_per_s", 1, 9.0e6, "2024-01-03T00:00:00", mode="quick"),
+        _row("peer_neurogym", "neurogym/DawTwoStep-v0", "trials_per_s", 1, 4.0e4, "r", variant="x"),
+        _row("naive_loop", "two_step", "trials_per_s", 1, 5.0e3, "r"),
+        _row("train", "two_step", "trials_per_s", 512, 1.0e6, "r", num_seeds=8, num_envs=64),
+    ]
+    rows[4]["variant"] = "single/valid"
+    md = report.render(rows)
+    assert "Test CPU, 2 cores" in md
+    assert "2e+06" in md and "1e+06 |" not in md.split("### Env-only throughput")[1].split("###")[0]
+    assert "9e+06" not in md  # a quick run does not replace a full one
+    assert "trials_per_s (after compile)" in md and "compile s" in md
+    assert "vs NeuroGym DawTwoStep-v0, batch 1 (single env)" in md and "**50×**" in md
+    assert "**200×**" in md  # default training vs the naive loop
+    png = report.plot_scaling(rows, tmp_path / "scaling.png")
+    assert png is not None and png.read_bytes()[:4] == b"\x89PNG"
