@@ -17,12 +17,13 @@ u = ``uniform(key, (k,))`` is the action key's draw.
   μᵢ = (1 + sᵢ) / Tᵢ, Tᵢ = 2 + sᵢ + fᵢ and t the 1-based index of the current pull.
   ``pseudo_counts=False`` gives the textbook UCB1: untried arms first, then
   sᵢ / nᵢ + c·√(2 ln t / nᵢ). c tuned (Audibert et al. 2009).
-- ``ts``: Thompson sampling; θᵢ ~ Beta(1 + sᵢ, 1 + fᵢ) (``beta_sample(key, ...)``),
-  pick argmax θ.
-- ``ots``: optimistic Thompson sampling (optimistic Bayesian sampling, May et al. 2012,
-  which Duan et al. cite): θᵢ = max(posterior sample, μᵢ), with (k_θ, k_u) =
-  ``split(key)`` and ties broken by u = ``uniform(k_u, (k,))`` (all arms whose sample
-  fell below a shared mean tie, e.g. at the first pull).
+- ``ts``: Thompson sampling; θᵢ ~ Beta(1 + sᵢ, 1 + fᵢ) (``beta_sample(key, ...)``, a
+  branch-free sampler ~4x faster on CPU than ``jax.random.beta``), pick argmax θ.
+- ``ots``: optimistic Thompson sampling as defined by May et al. (2012), whom Duan et
+  al. cite for it (their short description leaves details open, e.g. a number of
+  posterior samples; we keep May et al.'s definition): θᵢ = max(posterior sample, μᵢ), with
+  (k_θ, k_u) = ``split(key)`` and ties broken by u = ``uniform(k_u, (k,))`` (all arms
+  whose sample fell below a shared mean tie, e.g. at the first pull).
 - ``gittins``: highest discounted Gittins index of Beta(1 + sᵢ, 1 + fᵢ) for the
   discount γ, computed once by calibration (``metarl_jax.baselines.gittins``) and
   looked up in a table; γ tuned, as Duan et al. do (the index is Bayes-optimal only
@@ -51,8 +52,11 @@ from metarl_jax.baselines.policy import Policy
 AGENTS = ("random", "greedy", "egreedy", "ucb1", "ts", "ots", "gittins")
 # Grids the tuned hyperparameters are chosen from (by mean total reward on tuning problems).
 EPSILON_GRID = (0.0, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3)
-UCB_C_GRID = (0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0)
-GITTINS_GAMMA_GRID = (0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998)
+UCB_C_GRID = (0.0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0)
+# γ = 0 is greedy. 0.998 ≈ 1 − 1/500 is the largest: 0.999 (checked once with coarser tables)
+# earned less than 0.998 on the n = 500 tuning problems for k = 5, 10 and 50, and its table
+# costs ~4x as much (depth grows like log(tol) / log(γ)).
+GITTINS_GAMMA_GRID = (0.0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.97, 0.98, 0.99, 0.995, 0.998)
 HYPERPARAMETER_GRIDS: dict[str, tuple[str, tuple[float, ...]]] = {
     "egreedy": ("epsilon", EPSILON_GRID),
     "ucb1": ("c", UCB_C_GRID),

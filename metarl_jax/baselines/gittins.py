@@ -19,7 +19,10 @@ and strictly decreasing (slope ≤ −1), so the root in the grid cell where f c
 sign lies between the larger of the two Newton steps from the cell's ends (tangents
 lie below a convex f) and the secant root (chords lie above). The returned index is
 the Newton estimate, exact when f has no kink between the left grid point and ν;
-the gap to the secant root bounds the error and is returned alongside.
+the gap to the secant root bounds the error and is returned alongside (a loose
+bound: with the default 1025-point grid the indices agree with the restart-in-state
+method below to ~2e-5, γ <= 0.99). Cost ~ grid_size · depth² / 2 operations: for
+500 levels, seconds for γ = 0.99 and about a minute for γ = 0.998 on one CPU core.
 
 Finite-horizon Gittins index (e.g. Lattimore 2016, for the undiscounted bandit with
 ``h`` pulls left): the same calibration with a retirement reward of λ for each of

@@ -615,8 +615,10 @@ def test_registry():
     assert env.num_actions == 3 and params.fixation and params.fixation_reward == 1.0
     env, params = make("harlow", placement="balanced", correct_reward=5.0, incorrect_reward=-5.0)
     assert (params.placement, params.correct_reward) == ("balanced", 5.0)
+    env, params = make("harlow", fixation=True)  # the action set follows the params (for_params)
+    assert env.num_actions == 3 and env.name == "harlow_fixation" and params.fixation
     with pytest.raises(ConfigError) as excinfo:
-        make("harlow", fixation=True)
-    assert excinfo.value.field == "fixation" and "harlow_fixation" in str(excinfo.value)
+        Harlow().validate(params)  # a 2-action env refuses fixation params
+    assert excinfo.value.field == "fixation"
     with pytest.raises(ConfigError):
         make("harlow", encoding="one_hot", test_objects=True)
