@@ -1,0 +1,55 @@
+"""Bandit figure: cumulative regret per trial, a line per agent with its 95% CI band.
+Reads analysis.json; never trains."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from metarl_jax.plotting.common import learning_curve, plt, read_run
+
+LABELS = {"metarl": "meta-RL (LSTM A2C)", "gittins_finite_horizon": "Gittins (finite horizon)", "ts": "Thompson",
+          "ots": "optimistic Thompson", "egreedy": "ε-greedy", "ucb1": "UCB1"}  # fmt: skip
+
+
+def regret_figure(path: Path, analysis: dict[str, Any]) -> None:
+    """Mean cumulative regret after each trial (over seeds' curves) with a ±1.96·SEM band."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    for name, result in analysis.items():
+        if name == "comparisons" or not result.get("seeds"):
+            continue
+        curves = np.array([s["regret_curve"] for s in result["seeds"]], dtype=float)  # (S, T)
+        mean = curves.mean(0)
+        band = 1.96 * curves.std(0, ddof=1) / np.sqrt(len(curves)) if len(curves) > 1 else np.zeros_like(mean)
+        trials = np.arange(1, mean.size + 1)
+        style = {"color": "black", "lw": 2.2} if name == "metarl" else {"lw": 1.0}
+        (line,) = ax.plot(trials, mean, label=LABELS.get(name, name), **style)
+        ax.fill_between(trials, mean - band, mean + band, color=line.get_color(), alpha=0.2, lw=0)
+    ax.set_xlabel("trial")
+    ax.set_ylabel("cumulative regret (best p − chosen p)")
+    ax.set_title("Bandit: cumulative regret on held-out problems")
+    ax.legend(fontsize=7, ncol=2, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_run(run_dir: Path) -> list[Path]:
+    """Redraw every bandit figure of a run directory from its files."""
+    config, analysis, metrics = read_run(run_dir)
+    figures = Path(run_dir) / "figures"
+    figures.mkdir(exist_ok=True)
+    out = []
+    if analysis:
+        regret_figure(figures / "cumulative_regret.png", analysis)
+        out.append(figures / "cumulative_regret.png")
+    rows = [m for m in metrics if "reward_per_trial_seeds" in m]
+    if rows:
+        episodes = np.array([m["episodes"] for m in rows])
+        per_seed = np.array([m["reward_per_trial_seeds"] for m in rows]).T
+        learning_curve(figures / "learning_curve.png", episodes, per_seed, rows[0]["seeds"],
+                       "reward per trial (training)", "Bandit: training", {"chance": 0.5})  # fmt: skip
+        out.append(figures / "learning_curve.png")
+    return out
