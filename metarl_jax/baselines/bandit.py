@@ -161,7 +161,10 @@ def thompson(num_arms: int) -> Policy:
     def act(key, state, obs):
         a = 1.0 + state.successes.astype(jnp.float32)
         b = 1.0 + state.failures.astype(jnp.float32)
-        return jnp.argmax(beta_sample(key, a, b)).astype(jnp.int32)
+        theta = beta_sample(key, a, b)
+        # first index of the maximum, as jnp.argmax(theta), but ~3x faster on CPU: XLA fuses
+        # the whole sampler into argmax's variadic reduction otherwise
+        return jnp.argmax(theta == jnp.max(theta)).astype(jnp.int32)
 
     return _policy("ts", num_arms, act)
 

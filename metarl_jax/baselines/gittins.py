@@ -43,6 +43,8 @@ import math
 
 import numpy as np
 
+MAX_FINITE_HORIZON = 150  # finite-horizon tables beyond this need gigabytes
+
 
 def default_depth(gamma: float, max_level: int, tol: float = 1e-2) -> int:
     """Truncation level: max_level + the number of steps after which γ^steps < tol. Deep
@@ -103,9 +105,11 @@ def finite_horizon_gittins_indices(
 
     Returns (table (horizon+1, horizon+1, horizon+1) float64, table[h, s, f] = ν_h,
     NaN where undefined; the largest error bound). Cost ~ grid_size · horizon³ / 3
-    operations and ~ 64 · grid_size · horizon² bytes."""
+    operations and ~ 64 · grid_size · horizon² bytes (~750 MB at the limit of 150)."""
     if not 0.0 < gamma <= 1.0:
         raise ValueError(f"gamma={gamma!r} must lie in (0, 1]")
+    if not 1 <= horizon <= MAX_FINITE_HORIZON:
+        raise ValueError(f"horizon={horizon!r} must lie in [1, {MAX_FINITE_HORIZON}] (memory grows as horizon²)")
     a0, b0 = prior
     n = horizon
     lam = np.linspace(0.0, 1.0, grid_size)[:, None, None]  # (G, 1, 1)
