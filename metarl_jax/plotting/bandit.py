@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from metarl_jax.plotting.common import learning_curve, plt, read_run
+from metarl_jax.plotting.common import plt, read_run, training_curve
 
 LABELS = {"metarl": "meta-RL (LSTM A2C)", "gittins_finite_horizon": "Gittins (finite horizon)", "ts": "Thompson",
           "ots": "optimistic Thompson", "egreedy": "ε-greedy", "ucb1": "UCB1"}  # fmt: skip
@@ -45,11 +45,7 @@ def plot_run(run_dir: Path) -> list[Path]:
     if analysis:
         regret_figure(figures / "cumulative_regret.png", analysis)
         out.append(figures / "cumulative_regret.png")
-    rows = [m for m in metrics if "reward_per_trial_seeds" in m]
-    if rows:
-        episodes = np.array([m["episodes"] for m in rows])
-        per_seed = np.array([m["reward_per_trial_seeds"] for m in rows]).T
-        learning_curve(figures / "learning_curve.png", episodes, per_seed, rows[0]["seeds"],
-                       "reward per trial (training)", "Bandit: training", {"chance": 0.5})  # fmt: skip
-        out.append(figures / "learning_curve.png")
+    path = figures / "learning_curve.png"
+    if training_curve(path, metrics, "reward per trial (training)", "Bandit: training", reference={"chance": 0.5}):
+        out.append(path)
     return out

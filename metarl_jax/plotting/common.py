@@ -75,3 +75,16 @@ def learning_curve(
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def training_curve(
+    path: Path, metrics: list[dict], ylabel: str, title: str, scale: float = 1.0, reference: dict | None = None
+) -> bool:
+    """Learning curve of ``reward_per_trial`` (× scale) from metrics.jsonl rows; False if none."""
+    rows = [m for m in metrics if "reward_per_trial_seeds" in m]
+    if not rows:
+        return False
+    episodes = np.array([m["episodes"] for m in rows])
+    per_seed = np.array([m["reward_per_trial_seeds"] for m in rows], dtype=float).T * scale
+    learning_curve(path, episodes, per_seed, rows[0]["seeds"], ylabel, title, reference)
+    return True

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from metarl_jax.plotting.common import learning_curve, plt, read_run, sem
+from metarl_jax.plotting.common import plt, read_run, sem, training_curve
 
 
 def accuracy_figure(path: Path, analysis: dict[str, Any], metrics: list[dict[str, Any]], total_updates: int) -> None:
@@ -55,13 +55,9 @@ def plot_run(run_dir: Path) -> list[Path]:
     if analysis:
         accuracy_figure(figures / "accuracy_by_trial.png", analysis, metrics, total_updates)
         out.append(figures / "accuracy_by_trial.png")
-    rows = [m for m in metrics if "reward_per_trial_seeds" in m]
-    if rows:
-        episodes = np.array([m["episodes"] for m in rows])
-        per_seed = np.array([m["reward_per_trial_seeds"] for m in rows]).T
-        params = config["env_params"]
-        ref = {"chance": 0.5 * (params["correct_reward"] + params["incorrect_reward"])}
-        learning_curve(figures / "learning_curve.png", episodes, per_seed, rows[0]["seeds"],
-                       "reward per trial (training objects)", "Harlow task: training", ref)  # fmt: skip
-        out.append(figures / "learning_curve.png")
+    params = config["env_params"]
+    chance = {"chance": 0.5 * (params["correct_reward"] + params["incorrect_reward"])}
+    path = figures / "learning_curve.png"
+    if training_curve(path, metrics, "reward per trial (training objects)", "Harlow task: training", 1.0, chance):
+        out.append(path)
     return out

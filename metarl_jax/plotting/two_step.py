@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from metarl_jax.plotting.common import bar_panel, learning_curve, plt, read_run
+from metarl_jax.plotting.common import bar_panel, plt, read_run, training_curve
 
 PANELS = (
     ("model_free", "Model-free"),
@@ -41,23 +41,11 @@ def stay_figure(path: Path, analysis: dict[str, Any]) -> None:
     plt.close(fig)
 
 
-def learning_figure(path: Path, metrics: list[dict[str, Any]], trials: int, bayes_per_trial: float | None) -> None:
+def learning_figure(path: Path, metrics: list[dict[str, Any]], trials: int, bayes_per_trial: float | None) -> bool:
     """Reward per episode vs training episodes: a line per seed, the mean, Bayes-optimal dashed."""
-    rows = [m for m in metrics if "reward_per_trial_seeds" in m]
-    if not rows:
-        return
-    episodes = np.array([m["episodes"] for m in rows])
-    per_seed = np.array([m["reward_per_trial_seeds"] for m in rows]).T * trials
     ref = {"Bayes-optimal": bayes_per_trial * trials, "chance": 0.5 * trials} if bayes_per_trial else None
-    learning_curve(
-        path,
-        episodes,
-        per_seed,
-        rows[0]["seeds"],
-        f"reward per episode ({trials} trials)",
-        "Two-step task: training",
-        ref,
-    )
+    ylabel = f"reward per episode ({trials} trials)"
+    return training_curve(path, metrics, ylabel, "Two-step task: training", trials, ref)
 
 
 def plot_run(run_dir: Path) -> list[Path]:
@@ -70,7 +58,6 @@ def plot_run(run_dir: Path) -> list[Path]:
         stay_figure(figures / "stay_probabilities.png", analysis)
         out.append(figures / "stay_probabilities.png")
     bayes = (analysis or {}).get("bayes_optimal", {}).get("aggregate", {}).get("reward_per_trial", {}).get("mean")
-    if metrics:
-        learning_figure(figures / "learning_curve.png", metrics, config["env_params"]["trials_per_episode"], bayes)
+    if learning_figure(figures / "learning_curve.png", metrics, config["env_params"]["trials_per_episode"], bayes):
         out.append(figures / "learning_curve.png")
     return out
