@@ -51,6 +51,7 @@ class Experiment:
     compare: Callable[[dict[str, dict[str, np.ndarray]], Any], dict[str, Any]] | None = None
     progress_points: int = 0  # evaluations during training (evenly spaced; for learning-set figures)
     progress_extra: tuple[str, ...] = ()  # per-seed metrics recorded at those points beyond summary_metrics
+    smoke_baselines: Callable[[Any], dict[str, Any]] | None = None  # with --smoke, if cheaper than ``baselines``
 
 
 @dataclasses.dataclass(frozen=True)
@@ -225,7 +226,8 @@ def evaluate_all(setup: Setup, rollout: Callable[..., Any], state: Any) -> dict[
     n = setup.train.eval_episodes
     keys = state.seed_key
     arrays = {"metarl": evaluate_network(rollout, state.params, keys, n, greedy)}
-    for name, policy in setup.spec.baselines(eval_params).items():
+    baselines = setup.spec.smoke_baselines if (setup.run.smoke and setup.spec.smoke_baselines) else setup.spec.baselines
+    for name, policy in baselines(eval_params).items():
         arrays[name] = evaluate_policy(setup.env, eval_params, policy, keys, n)
     return arrays
 
@@ -453,13 +455,13 @@ def _bandit_compare(arrays: dict[str, dict[str, np.ndarray]], params: Any) -> di
 
 def _bandit() -> Experiment:
     from metarl_jax.analysis.bandit import analyse_seed
-    from metarl_jax.baselines.bandit_suite import tuned_baselines
+    from metarl_jax.baselines.bandit_suite import SMOKE_TUNING, tuned_baselines
     from metarl_jax.envs.registry import make
     from metarl_jax.plotting.bandit import plot_run
 
-    def baselines(params: Any) -> dict[str, Any]:
-        env, _ = make("bandit", num_arms=params.num_arms, trials_per_episode=params.trials_per_episode)
-        return tuned_baselines(env, params)[0]
+    def baselines(params: Any, **tuning: Any) -> dict[str, Any]:
+        env = make("bandit", num_arms=params.num_arms)[0]
+        return tuned_baselines(env, params, **tuning)[0]
 
     return Experiment(
         name="bandit",
@@ -481,6 +483,7 @@ def _bandit() -> Experiment:
         summary_metrics=("total_reward", "cumulative_regret"),
         plot=plot_run,
         compare=_bandit_compare,
+        smoke_baselines=lambda params: baselines(params, **SMOKE_TUNING),
     )
 
 

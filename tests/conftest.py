@@ -17,6 +17,21 @@ def _listener(event: str, duration: float, **kwargs) -> None:
 jax.monitoring.register_event_duration_secs_listener(_listener)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache_dir(tmp_path_factory):
+    """Tables the library caches on disk (Gittins indices) go to a fresh directory: the
+    suite computes what it checks and never touches the user's cache."""
+    import os
+
+    old = os.environ.get("METARL_JAX_CACHE_DIR")
+    os.environ["METARL_JAX_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        os.environ.pop("METARL_JAX_CACHE_DIR", None)
+    else:
+        os.environ["METARL_JAX_CACHE_DIR"] = old
+
+
 @pytest.fixture
 def compile_counter():
     """Returns a callable giving the number of XLA backend compilations so far."""

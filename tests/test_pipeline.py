@@ -98,6 +98,8 @@ def test_plotting_redraws_figures(smoke_run):
         (["--trials-per-episode", "0"], "--trials-per-episode"),
         (["--checkpoint-every", "7", "--chunk-size", "5"], "--checkpoint-every"),
         (["--max-grad-norm", "-1"], "--max-grad-norm"),
+        (["--gae-lambda", "1.5"], "--gae-lambda"),
+        (["--entropy-coef-final", "-0.1"], "--entropy-coef-final"),
         (["--no-such-flag"], "--no-such-flag"),
     ],
 )

@@ -55,6 +55,7 @@ _PAPER_ROWS = {  # (n, k): values in the order of _PAPER_COLUMNS, as printed in 
 DUAN2016_TABLE1: dict[tuple[int, int], dict[str, float]] = {
     cell: dict(zip(_PAPER_COLUMNS, values)) for cell, values in _PAPER_ROWS.items()
 }
+PAPER_NAME = {"metarl": "rl2"}  # our agent -> the paper's column it is compared with
 TOLERANCE = 0.03  # the issue's bar: within 3% of the paper
 
 
@@ -112,7 +113,7 @@ def duan2016_baselines(
 def duan2016_markdown(rows: list[dict[str, Any]], tolerance: float = TOLERANCE) -> str:
     """Markdown table: one line per (n, k), a column per agent with "ours ± ci95 (paper)";
     cells off the paper by more than ``tolerance`` (relative) are marked with ✗."""
-    agents = [a for a in AGENTS if any(r["agent"] == a for r in rows)]
+    agents = [a for a in (*AGENTS, "metarl") if any(r["agent"] == a for r in rows)]
     by_cell = {(r["n"], r["k"], r["agent"]): r for r in rows}
     cells = sorted({(r["n"], r["k"]) for r in rows})
     lines = [
@@ -126,7 +127,7 @@ def duan2016_markdown(rows: list[dict[str, Any]], tolerance: float = TOLERANCE) 
             if r is None:
                 out.append("")
                 continue
-            paper = DUAN2016_TABLE1.get((n, k), {}).get(a)
+            paper = DUAN2016_TABLE1.get((n, k), {}).get(PAPER_NAME.get(a, a))
             text = f"{r['total_reward']:.2f} ± {r['ci95']:.2f}"
             if paper is not None:
                 rel = r["total_reward"] / paper - 1.0
@@ -136,6 +137,7 @@ def duan2016_markdown(rows: list[dict[str, Any]], tolerance: float = TOLERANCE) 
         lines.append(f"| {n}, {k} | " + " | ".join(out) + " |")
     lines.append("")
     lines.append(
+        f"metarl is our LSTM A2C agent, compared with the paper's RL² (blank where not trained). "
         f"Ours: mean total reward ± 95% CI; in brackets the paper's value and our relative difference. "
         f"Paper: {DUAN2016_CITATION}."
     )

@@ -49,3 +49,28 @@ def plot_run(run_dir: Path) -> list[Path]:
     if training_curve(path, metrics, "reward per trial (training)", "Bandit: training", reference={"chance": 0.5}):
         out.append(path)
     return out
+
+
+def wang2016_figure(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Heat map of cumulative regret: trained-on condition (rows; baselines below) x tested-on
+    condition (columns), each cell annotated with mean ± 95% CI (Wang et al. 2016, dependent arms)."""
+    tests = list(dict.fromkeys(r["test"] for r in rows))
+    labels = list(dict.fromkeys((r["train"], r["agent"]) for r in rows))
+    cell = {(r["train"], r["agent"], r["test"]): r for r in rows}
+    values = np.array([[cell[(tr, ag, te)]["cumulative_regret"] for te in tests] for tr, ag in labels], float)
+    fig, ax = plt.subplots(figsize=(1.6 * len(tests) + 2.5, 0.55 * len(labels) + 1.6))
+    im = ax.imshow(values, cmap="viridis_r", aspect="auto")
+    for i, (tr, ag) in enumerate(labels):
+        for j, te in enumerate(tests):
+            r = cell[(tr, ag, te)]
+            dark = values[i, j] > np.nanmean(values)
+            ax.text(j, i, f"{r['cumulative_regret']:.2f}\n±{r['ci95']:.2f}", ha="center", va="center", fontsize=7,
+                    color="white" if dark else "black")  # fmt: skip
+    ax.set_xticks(range(len(tests)), [f"test {t}" for t in tests])
+    ax.set_yticks(range(len(labels)), [f"meta-RL, trained {tr}" if ag == "metarl" else LABELS.get(ag, ag)
+                                       for tr, ag in labels])  # fmt: skip
+    ax.set_title("Dependent two-armed bandits: cumulative regret after 100 pulls")
+    fig.colorbar(im, ax=ax, label="cumulative regret")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

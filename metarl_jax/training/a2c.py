@@ -43,6 +43,33 @@ def discounted_returns(rewards: jax.Array, discounts: jax.Array) -> jax.Array:
     return returns
 
 
+def lambda_returns(rewards: jax.Array, discounts: jax.Array, values: jax.Array, lam: float) -> jax.Array:
+    """TD(λ) returns Gᵗ = rₜ + discountₜ·((1 − λ)·V(t+1) + λ·Gₜ₊₁), G_T = 0, V stop-gradient.
+    λ = 1 gives :func:`discounted_returns` bit for bit; Gₜ − Vₜ is then the GAE(γ, λ) advantage.
+    rewards, discounts, values (T, ...) -> (T, ...)."""
+    chex.assert_equal_shape([rewards, discounts, values])
+    if lam == 1.0:
+        return discounted_returns(rewards, discounts)
+    v_next = jnp.concatenate([jax.lax.stop_gradient(values[1:]), jnp.zeros_like(values[:1])])
+
+    def body(g_next, rdv):
+        r, d, v = rdv
+        g = r + d * ((1.0 - lam) * v + lam * g_next)
+        return g, g
+
+    _, returns = jax.lax.scan(body, jnp.zeros_like(rewards[0]), (rewards, discounts, v_next), reverse=True)
+    return returns
+
+
+def entropy_schedule(coef: jax.Array, final: float | None, update: jax.Array, num_updates: int) -> jax.Array:
+    """Entropy cost at ``update``: ``coef`` throughout, or linear from ``coef`` to ``final``
+    over ``num_updates`` (Wang et al. 2016 anneal it so the trained policy can commit)."""
+    if final is None:
+        return coef
+    progress = jnp.minimum(update.astype(jnp.float32) / max(num_updates, 1), 1.0)
+    return coef + (final - coef) * progress
+
+
 def step_discounts(trial_end: jax.Array, terminated: jax.Array, gamma: jax.Array) -> jax.Array:
     """γ at a step that ends a trial, 1 inside a trial, 0 at the episode's last step."""
     d = jnp.where(trial_end, gamma, 1.0)
@@ -202,16 +229,19 @@ def make_train(config: Any, env: Any, env_params: Any) -> TrainFns:
         )
         return TrainState(params, optimizer.init(params), seed_key, jnp.int32(0), hparams, jnp.int32(-1))
 
-    def loss_fn(params: Any, key: jax.Array, hp: HParams):
+    def loss_fn(params: Any, key: jax.Array, hp: HParams, update: jax.Array):
         traj = rollout(params, jax.random.split(key, num_envs))
         discounts = step_discounts(traj.info["trial_end"], traj.terminated, hp.gamma)
-        returns = discounted_returns(traj.rewards, discounts)
-        terms = a2c_loss(traj.logits, traj.values, traj.actions, returns, hp.value_coef, hp.entropy_coef)
+        returns = lambda_returns(traj.rewards, discounts, traj.values, config.gae_lambda)
+        entropy_coef = entropy_schedule(hp.entropy_coef, config.entropy_coef_final, update, config.num_updates)
+        terms = a2c_loss(traj.logits, traj.values, traj.actions, returns, hp.value_coef, entropy_coef)
         return terms.loss, (terms, jnp.sum(traj.rewards) / (num_envs * trials))
 
     def update(state: TrainState) -> tuple[TrainState, dict[str, jax.Array]]:
         key = jax.random.fold_in(jax.random.fold_in(state.seed_key, TRAIN_BRANCH), state.update)
-        grads, (terms, reward_per_trial) = jax.grad(loss_fn, has_aux=True)(state.params, key, state.hparams)
+        grads, (terms, reward_per_trial) = jax.grad(loss_fn, has_aux=True)(
+            state.params, key, state.hparams, state.update
+        )
         updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
         params = optax.apply_updates(state.params, updates)
         # NaN guard: a seed whose loss or new params are non-finite keeps its last finite

@@ -36,6 +36,8 @@ class TrainConfig:
     optimizer: Literal["rmsprop", "adam"] = "rmsprop"  # the paper's optimizer
     gamma: float = 0.9  # discount per trial
     entropy_coef: float = 0.05
+    entropy_coef_final: float | None = None  # anneal entropy_coef linearly to this over training; off when unset
+    gae_lambda: float = 1.0  # TD(λ) returns / GAE advantages; 1 = Monte-Carlo returns over the episode
     value_coef: float = 0.05
     max_grad_norm: float | None = None  # global-norm clipping; off when unset
     eval_episodes: int = 300  # evaluation episodes per seed, weights frozen
@@ -81,6 +83,13 @@ def validate_train_config(config: TrainConfig) -> None:
         check_finite(name, getattr(config, name))
         if getattr(config, name) < 0:
             raise ConfigError(name, getattr(config, name), "must be >= 0")
+    if config.entropy_coef_final is not None:
+        check_finite("entropy_coef_final", config.entropy_coef_final)
+        if config.entropy_coef_final < 0:
+            raise ConfigError("entropy_coef_final", config.entropy_coef_final, "must be >= 0 (unset: no annealing)")
+    check_finite("gae_lambda", config.gae_lambda)
+    if not 0.0 <= config.gae_lambda <= 1.0:
+        raise ConfigError("gae_lambda", config.gae_lambda, "must be in [0, 1]")
     if config.max_grad_norm is not None:
         check_finite("max_grad_norm", config.max_grad_norm)
         if config.max_grad_norm <= 0:

@@ -307,6 +307,27 @@ def test_gittins_calibration_matches_restart_in_state(gamma):
     assert np.isnan(table[levels, 1])  # beyond max_level
 
 
+def test_gittins_table_disk_cache_round_trip_and_damage(tmp_path, monkeypatch):
+    monkeypatch.setenv("METARL_JAX_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(B, "_GITTINS_TABLES", {})
+    fresh = B.gittins_table(0.6, 12)
+    files = list(tmp_path.glob("gittins_*0.6*.npy"))
+    assert len(files) == 1
+    monkeypatch.setattr(B, "_GITTINS_TABLES", {})
+    monkeypatch.setattr(B, "gittins_indices", lambda *a, **k: pytest.fail("recomputed despite the disk cache"))
+    np.testing.assert_array_equal(B.gittins_table(0.6, 12), fresh)
+    np.testing.assert_array_equal(B.gittins_table(0.6, 5), fresh[:6, :6] * (np.add.outer(range(6), range(6)) <= 5))
+    # A damaged file or one too small for the level asked is recomputed, not trusted.
+    monkeypatch.undo()
+    monkeypatch.setenv("METARL_JAX_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(B, "_GITTINS_TABLES", {})
+    files[0].write_bytes(b"not a table")
+    np.testing.assert_array_equal(B.gittins_table(0.6, 12), fresh)
+    monkeypatch.setattr(B, "_GITTINS_TABLES", {})
+    np.testing.assert_allclose(B.gittins_table(0.6, 20)[:13, :13][np.add.outer(range(13), range(13)) <= 12],
+                               fresh[np.add.outer(range(13), range(13)) <= 12], atol=3e-6)  # fmt: skip
+
+
 def test_gittins_index_known_value_and_shape():
     table, _ = gittins_indices(0.9, 20)
     # Gittins (1979) / Gittins, Glazebrook & Weber (2011), Bernoulli arm with a uniform prior, γ = 0.9

@@ -5,7 +5,14 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from metarl_jax.training.a2c import a2c_loss, discounted_returns, sample_categorical, step_discounts
+from metarl_jax.training.a2c import (
+    a2c_loss,
+    discounted_returns,
+    entropy_schedule,
+    lambda_returns,
+    sample_categorical,
+    step_discounts,
+)
 
 
 def test_discounted_returns_by_hand():
@@ -21,6 +28,32 @@ def test_discounted_returns_batched_and_jitted():
     eager = discounted_returns(r, d)
     np.testing.assert_allclose(jax.jit(discounted_returns)(r, d), eager, rtol=1e-6)
     np.testing.assert_allclose(jax.vmap(discounted_returns, in_axes=1, out_axes=1)(r, d), eager, rtol=1e-6)
+
+
+def test_lambda_returns_by_hand_and_limits():
+    rewards = jnp.array([1.0, 0.0, 2.0, 1.0])
+    discounts = jnp.array([0.5, 1.0, 0.9, 0.0])
+    values = jnp.array([3.0, 2.0, 1.0, 4.0])
+    lam = 0.5
+    # G3 = 1; G2 = 2 + .9(.5·4 + .5·1) = 4.25; G1 = 0 + (.5·1 + .5·4.25) = 2.625; G0 = 1 + .5(.5·2 + .5·2.625)
+    expected = [1 + 0.5 * (0.5 * 2 + 0.5 * 2.625), 2.625, 4.25, 1.0]
+    np.testing.assert_allclose(lambda_returns(rewards, discounts, values, lam), expected, rtol=1e-6)
+    # λ = 1: Monte-Carlo returns bit for bit; λ = 0: one-step TD targets r + d·V(t+1).
+    assert np.array_equal(lambda_returns(rewards, discounts, values, 1.0), discounted_returns(rewards, discounts))
+    np.testing.assert_allclose(lambda_returns(rewards, discounts, values, 0.0), [2.0, 1.0, 5.6, 1.0], rtol=1e-6)
+
+
+def test_lambda_returns_do_not_backpropagate_into_values():
+    rewards, discounts = jnp.ones(5), jnp.full(5, 0.9).at[-1].set(0.0)
+    grad = jax.grad(lambda v: lambda_returns(rewards, discounts, v, 0.7).sum())(jnp.arange(5.0))
+    np.testing.assert_array_equal(grad, np.zeros(5))
+
+
+def test_entropy_schedule_anneals_linearly_then_holds():
+    coef = jnp.float32(0.5)
+    assert entropy_schedule(coef, None, jnp.int32(7), 10) is coef
+    got = [float(entropy_schedule(coef, 0.1, jnp.int32(u), 10)) for u in (0, 5, 10, 20)]
+    np.testing.assert_allclose(got, [0.5, 0.3, 0.1, 0.1], rtol=1e-6)
 
 
 def test_step_discounts_follow_design():

@@ -1,0 +1,42 @@
+"""The bandit experiment end to end in its --smoke form, through the Wang et al. (2016)
+table driver (one condition): a trained cell, its reuse, cross-evaluation, the heat map."""
+
+import json
+
+import numpy as np
+
+from metarl_jax.bandit_tables import run_cell, wang2016_markdown, wang2016_table
+from metarl_jax.baselines.bandit_suite import SMOKE_TUNING
+from metarl_jax.plotting.bandit import wang2016_figure
+
+
+def test_wang2016_smoke_cell_reuse_and_heat_map(tmp_path):
+    grids = SMOKE_TUNING["grids"]
+    rows = wang2016_table(tmp_path, ("easy",), extra_flags=["--smoke"], quiet=True, tuning_problems=200, grids=grids)
+    run_dir = tmp_path / "train_easy"
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["experiment"] == "bandit" and len(summary["seeds"]) == 2
+    assert summary["config"]["env_params"]["distribution"] == "dependent"
+    assert summary["config"]["env_params"]["difficulty"] == "easy"
+    assert set(summary["baselines"]) == set(SMOKE_TUNING["agents"])
+    diffs = summary["comparisons"]["metarl_minus"]
+    assert set(diffs) == set(SMOKE_TUNING["agents"]) and all(np.isfinite(d["mean"]) for d in diffs.values())
+    assert (run_dir / "figures" / "cumulative_regret.png").stat().st_size > 5000
+
+    by_agent = {(r["train"], r["agent"]): r for r in rows}
+    assert set(by_agent) == {("easy", "metarl"), (None, "ts"), (None, "ucb1"), (None, "gittins")}
+    trials = summary["config"]["env_params"]["trials_per_episode"]
+    random_regret = 0.5 * 0.8 * trials  # easy: |p − (1 − p)| = 0.8 on half the pulls
+    for r in rows:
+        assert r["test"] == "easy" and 0 <= r["cumulative_regret"] <= 0.8 * trials and r["ci95"] > 0
+    assert by_agent[(None, "gittins")]["cumulative_regret"] < 0.5 * random_regret
+
+    # A finished cell is reused, not retrained.
+    stamp = (run_dir / "summary.json").stat().st_mtime_ns
+    assert run_cell(tmp_path, "train_easy", ["--smoke"]) == run_dir
+    assert (run_dir / "summary.json").stat().st_mtime_ns == stamp
+
+    table = wang2016_markdown(rows)
+    assert "meta-RL (easy)" in table and "test easy" in table
+    wang2016_figure(tmp_path / "heat.png", rows)
+    assert (tmp_path / "heat.png").stat().st_size > 5000
