@@ -10,27 +10,41 @@ import numpy as np
 
 from metarl_jax.plotting.common import plt, read_run, training_curve
 
-LABELS = {"metarl": "meta-RL (LSTM A2C)", "gittins_finite_horizon": "Gittins (finite horizon)", "ts": "Thompson",
-          "ots": "optimistic Thompson", "egreedy": "ε-greedy", "ucb1": "UCB1"}  # fmt: skip
+LABELS = {
+    "metarl": "meta-RL (LSTM A2C)",
+    "gittins_finite_horizon": "Gittins (finite horizon)",
+    "gittins": "Gittins (discounted)",
+    "ts": "Thompson",
+    "ots": "optimistic Thompson",
+    "egreedy": "ε-greedy",
+    "ucb1": "UCB1",
+}
 
 
 def regret_figure(path: Path, analysis: dict[str, Any]) -> None:
-    """Mean cumulative regret after each trial (over seeds' curves) with a ±1.96·SEM band."""
-    fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    for name, result in analysis.items():
-        if name == "comparisons" or not result.get("seeds"):
-            continue
-        curves = np.array([s["regret_curve"] for s in result["seeds"]], dtype=float)  # (S, T)
-        mean = curves.mean(0)
-        band = 1.96 * curves.std(0, ddof=1) / np.sqrt(len(curves)) if len(curves) > 1 else np.zeros_like(mean)
-        trials = np.arange(1, mean.size + 1)
-        style = {"color": "black", "lw": 2.2} if name == "metarl" else {"lw": 1.0}
-        (line,) = ax.plot(trials, mean, label=LABELS.get(name, name), **style)
-        ax.fill_between(trials, mean - band, mean + band, color=line.get_color(), alpha=0.2, lw=0)
-    ax.set_xlabel("trial")
-    ax.set_ylabel("cumulative regret (best p − chosen p)")
-    ax.set_title("Bandit: cumulative regret on held-out problems")
-    ax.legend(fontsize=7, ncol=2, loc="upper left")
+    """Mean cumulative regret after each trial (over seeds' curves) with a ±1.96·SEM band:
+    every agent on the left, the same without the random agent (whose regret sets the scale)
+    on the right."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    others = [n for n in analysis if n not in ("metarl", "comparisons")]
+    colors = {"metarl": "black"} | {n: f"C{i % 10}" for i, n in enumerate(others)}  # same colour in both panels
+    for ax, skip in zip(axes, ((), ("random",))):
+        for name, result in analysis.items():
+            if name == "comparisons" or name in skip or not result.get("seeds"):
+                continue
+            curves = np.array([s["regret_curve"] for s in result["seeds"]], dtype=float)  # (S, T)
+            mean = curves.mean(0)
+            band = 1.96 * curves.std(0, ddof=1) / np.sqrt(len(curves)) if len(curves) > 1 else np.zeros_like(mean)
+            trials = np.arange(1, mean.size + 1)
+            style = {"lw": 2.2, "zorder": 5} if name == "metarl" else {"lw": 1.0}
+            ax.plot(trials, mean, label=LABELS.get(name, name), color=colors[name], **style)
+            ax.fill_between(trials, mean - band, mean + band, color=colors[name], alpha=0.2, lw=0)
+        ax.set_xlabel("trial")
+        ax.set_ylabel("cumulative regret (best p − chosen p)")
+    axes[0].set_title("all agents")
+    axes[1].set_title("without random")
+    axes[0].legend(fontsize=7, ncol=2, loc="upper left")
+    fig.suptitle("Bandit: cumulative regret on held-out problems (mean over seeds, 95% CI band)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
