@@ -99,6 +99,7 @@ def test_plotting_redraws_figures(smoke_run):
         (["--checkpoint-every", "7", "--chunk-size", "5"], "--checkpoint-every"),
         (["--max-grad-norm", "-1"], "--max-grad-norm"),
         (["--gae-lambda", "1.5"], "--gae-lambda"),
+        (["--lr-final-scale", "2"], "--lr-final-scale"),
         (["--entropy-coef-final", "-0.1"], "--entropy-coef-final"),
         (["--no-such-flag"], "--no-such-flag"),
     ],

@@ -70,6 +70,15 @@ def entropy_schedule(coef: jax.Array, final: float | None, update: jax.Array, nu
     return coef + (final - coef) * progress
 
 
+def linear_schedule(final_scale: float | None, update: jax.Array, num_updates: int) -> jax.Array | float:
+    """Multiplier going linearly from 1 at update 0 to ``final_scale`` at the last update
+    (``num_updates`` − 1), then held; 1 when ``final_scale`` is None."""
+    if final_scale is None:
+        return 1.0
+    progress = jnp.minimum(update.astype(jnp.float32) / max(num_updates - 1, 1), 1.0)
+    return 1.0 + (final_scale - 1.0) * progress
+
+
 def step_discounts(trial_end: jax.Array, terminated: jax.Array, gamma: jax.Array) -> jax.Array:
     """γ at a step that ends a trial, 1 inside a trial, 0 at the episode's last step."""
     d = jnp.where(trial_end, gamma, 1.0)
@@ -243,6 +252,9 @@ def make_train(config: Any, env: Any, env_params: Any) -> TrainFns:
             state.params, key, state.hparams, state.update
         )
         updates, opt_state = optimizer.update(grads, state.opt_state, state.params)
+        if config.lr_final_scale is not None:  # lr decay: RMSProp/Adam steps are linear in lr
+            scale = linear_schedule(config.lr_final_scale, state.update, config.num_updates)
+            updates = jax.tree.map(lambda u: u * scale, updates)
         params = optax.apply_updates(state.params, updates)
         # NaN guard: a seed whose loss or new params are non-finite keeps its last finite
         # state from now on (its updates are masked) and records the update where it broke.

@@ -34,6 +34,7 @@ class TrainConfig:
     time_input: bool = False  # feed trial_index / trials_per_episode to the agent
     lr: float = 2e-2  # 64 episodes per update: far fewer, larger steps than the paper's 7e-4
     optimizer: Literal["rmsprop", "adam"] = "rmsprop"  # the paper's optimizer
+    lr_final_scale: float | None = None  # decay lr linearly to lr * this by the last update; off when unset
     gamma: float = 0.9  # discount per trial
     entropy_coef: float = 0.05
     entropy_coef_final: float | None = None  # anneal entropy_coef linearly to this over training; off when unset
@@ -76,6 +77,10 @@ def validate_train_config(config: TrainConfig) -> None:
     check_finite("lr", config.lr)
     if config.lr <= 0:
         raise ConfigError("lr", config.lr, "must be > 0")
+    if config.lr_final_scale is not None:
+        check_finite("lr_final_scale", config.lr_final_scale)
+        if not 0.0 <= config.lr_final_scale <= 1.0:
+            raise ConfigError("lr_final_scale", config.lr_final_scale, "must be in [0, 1] (unset: constant lr)")
     check_finite("gamma", config.gamma)
     if not 0.0 < config.gamma <= 1.0:
         raise ConfigError("gamma", config.gamma, "must be in (0, 1]")

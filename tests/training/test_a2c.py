@@ -10,6 +10,7 @@ from metarl_jax.training.a2c import (
     discounted_returns,
     entropy_schedule,
     lambda_returns,
+    linear_schedule,
     sample_categorical,
     step_discounts,
 )
@@ -54,6 +55,33 @@ def test_entropy_schedule_anneals_linearly_then_holds():
     assert entropy_schedule(coef, None, jnp.int32(7), 10) is coef
     got = [float(entropy_schedule(coef, 0.1, jnp.int32(u), 10)) for u in (0, 5, 10, 20)]
     np.testing.assert_allclose(got, [0.5, 0.3, 0.1, 0.1], rtol=1e-6)
+
+
+def test_linear_schedule_reaches_final_scale_at_the_last_update():
+    assert linear_schedule(None, jnp.int32(3), 5) == 1.0
+    got = [float(linear_schedule(0.1, jnp.int32(u), 5)) for u in (0, 2, 4, 9)]
+    np.testing.assert_allclose(got, [1.0, 0.55, 0.1, 0.1], rtol=1e-6)
+
+
+def test_lr_final_scale_scales_the_last_step(tiny_config):
+    """With lr decayed to 0 the last update leaves params unchanged; the first moves them fully."""
+    import dataclasses
+
+    from metarl_jax.envs import make
+    from metarl_jax.training.a2c import make_train
+    from metarl_jax.training.loop import seed_keys
+
+    env, params = make("two_step", trials_per_episode=5)
+    cfg = dataclasses.replace(tiny_config, total_episodes=8, num_envs=4, chunk_size=1, lr_final_scale=0.0)
+    fns = make_train(cfg, env, params)
+    s0 = fns.init(seed_keys(cfg))
+    p0 = jax.tree.map(np.array, s0.params)  # update_chunk donates its input
+    s1, _ = fns.update_chunk(s0, jnp.int32(1))
+    p1 = jax.tree.map(np.array, s1.params)
+    s2, _ = fns.update_chunk(s1, jnp.int32(1))  # update index 1 = the last of 2: scale 0
+    moved = lambda a, b: max(float(np.max(np.abs(x - y))) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)))
+    assert moved(p0, p1) > 1e-4
+    assert moved(p1, jax.tree.map(np.array, s2.params)) == 0.0
 
 
 def test_step_discounts_follow_design():
