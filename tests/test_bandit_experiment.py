@@ -5,7 +5,9 @@ import json
 
 import numpy as np
 
-from metarl_jax.bandit_tables import run_cell, wang2016_markdown, wang2016_table
+import pytest
+
+from metarl_jax.bandit_tables import WANG2016_TRAIN_FLAGS, CellMismatch, run_cell, wang2016_markdown, wang2016_table
 from metarl_jax.baselines.bandit_suite import SMOKE_TUNING
 from metarl_jax.plotting.bandit import wang2016_figure
 
@@ -31,10 +33,13 @@ def test_wang2016_smoke_cell_reuse_and_heat_map(tmp_path):
         assert r["test"] == "easy" and 0 <= r["cumulative_regret"] <= 0.8 * trials and r["ci95"] > 0
     assert by_agent[(None, "gittins")]["cumulative_regret"] < 0.5 * random_regret
 
-    # A finished cell is reused, not retrained.
+    # A finished cell is reused, not retrained; asked for other settings, it is refused.
     stamp = (run_dir / "summary.json").stat().st_mtime_ns
-    assert run_cell(tmp_path, "train_easy", ["--smoke"]) == run_dir
+    flags = ["--distribution", "dependent", "--difficulty", "easy", *WANG2016_TRAIN_FLAGS, "--smoke"]
+    assert run_cell(tmp_path, "train_easy", flags) == run_dir
     assert (run_dir / "summary.json").stat().st_mtime_ns == stamp
+    with pytest.raises(CellMismatch, match="gamma"):
+        run_cell(tmp_path, "train_easy", [*flags, "--gamma", "0.5"])
 
     table = wang2016_markdown(rows)
     assert "meta-RL (easy)" in table and "test easy" in table
