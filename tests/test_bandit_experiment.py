@@ -4,7 +4,6 @@ table driver (one condition): a trained cell, its reuse, cross-evaluation, the h
 import json
 
 import numpy as np
-
 import pytest
 
 from metarl_jax.bandit_tables import WANG2016_TRAIN_FLAGS, CellMismatch, run_cell, wang2016_markdown, wang2016_table
