@@ -482,10 +482,12 @@ def _harlow_pixels() -> Experiment:
             "version): fixate the cross, look at one of two images; a CNN + LSTM agent learns from pixels "
             "on one object pool and is evaluated on held-out objects (experiments/harlow.py --pixels)."
         ),
-        # CALIBRATION PENDING
+        # Calibrated on the 2-core CPU: 2 seeds reached 97-98% on trials 2-6 with held-out objects
+        # after 64k episodes (99% after 128k); 4 seeds x 160k episodes take ~13 min of training
+        # on a shared 2-core machine (~850 episodes/s).
         train_defaults=TrainConfig(
-            num_seeds=2,
-            total_episodes=256_000,
+            num_seeds=4,
+            total_episodes=160_000,
             num_envs=128,
             chunk_size=25,
             encoder="cnn",

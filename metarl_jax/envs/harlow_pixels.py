@@ -57,9 +57,10 @@ shape (disc, square, diamond, triangle, ring or plus) of random size with a
 texture (solid, horizontal or vertical stripes, checker, diagonal stripes of
 1–3 pixel width) in two random colours on a third random background colour,
 every channel in [0.1, 0.9] (never the black screen, the pure red cross or
-the pure white gaze). Thousands of objects with no download; an object is
-drawn once per episode at ``reset`` (two images into the state), so ``step``
-only pastes. ``image_dir=PATH`` loads the folder's ``*.png`` files instead
+the pure white gaze). Thousands of objects with no download. Both pools are
+rendered once per process into one array (num_train + num_test, o, o, 3)
+(``object_key`` is therefore static here); ``reset`` gathers the problem's two
+images into the state and ``step`` only pastes them. ``image_dir=PATH`` loads the folder's ``*.png`` files instead
 (sorted by name: the first ``num_train_objects`` are the training pool, the
 next ``num_test_objects`` the test pool; resized to the object size; needs
 Pillow, which matplotlib already requires).
@@ -98,7 +99,7 @@ class HarlowPixelsParams:
     correct_reward: float = 5.0  # choosing the rewarded object (3D lab)
     incorrect_reward: float = -5.0  # the other object, or a timeout (3D lab)
     fixation_reward: float = 1.0  # bringing the gaze to the cross (3D lab)
-    object_key: int = 1949  # PRNG seed of both object pools; fixed, never the run seed
+    object_key: int = struct.field(pytree_node=False, default=1949)  # seed of both pools; never the run seed
     test_objects: bool = False  # draw episodes from the held-out pool (evaluation)
     trials_per_episode: int = struct.field(pytree_node=False, default=6)
     num_train_objects: int = struct.field(pytree_node=False, default=1000)
@@ -174,13 +175,16 @@ def ideal_observer_return(params: HarlowPixelsParams) -> float:
 
 def _draw_object(key: jax.Array, size: int) -> jax.Array:
     """One procedural object image (size, size, 3) float32 from its key (module docstring)."""
-    k_col, k_shape, k_tex, k_width, k_radius = jax.random.split(key, 5)
+    u = jax.random.uniform(key, (13,), jnp.float32)  # one draw (each PRNG call costs compile time)
     lo, hi = COLOUR_RANGE
-    background, fill, stripes = jax.random.uniform(k_col, (3, 3), jnp.float32, lo, hi)
-    shape = jax.random.randint(k_shape, (), 0, len(SHAPES), dtype=jnp.int32)
-    texture = jax.random.randint(k_tex, (), 0, len(TEXTURES), dtype=jnp.int32)
-    width = jax.random.randint(k_width, (), 1, 4, dtype=jnp.int32)  # stripe / check width in pixels
-    r = jax.random.uniform(k_radius, (), jnp.float32, 0.6, 0.95)
+    background, fill, stripes = (lo + (hi - lo) * u[:9]).reshape(3, 3)
+
+    def pick(x: jax.Array, n: int) -> jax.Array:  # uniform over 0 .. n-1
+        return jnp.minimum(jnp.floor(x * n), n - 1).astype(jnp.int32)
+
+    shape, texture = pick(u[9], len(SHAPES)), pick(u[10], len(TEXTURES))
+    width = 1 + pick(u[11], 3)  # stripe / check width in pixels
+    r = 0.6 + 0.35 * u[12]
     c = (jnp.arange(size, dtype=jnp.float32) + 0.5) / size * 2.0 - 1.0  # pixel centres in [-1, 1]
     v, u = c[:, None], c[None, :]  # v: down the rows, u: along the columns
     au, av, d2 = jnp.abs(u), jnp.abs(v), u * u + v * v
@@ -238,18 +242,32 @@ def load_image_folder(image_dir: str, size: int, count: int) -> np.ndarray:
     return out
 
 
-def object_images(params: HarlowPixelsParams, ids: jax.Array, test: jax.Array | bool | None = None) -> jax.Array:
-    """What objects look like. ids (...) int32 within the pool -> (..., o, o, 3) float32.
-    ``test`` picks the pool (default ``params.test_objects``)."""
+@functools.lru_cache(maxsize=8)
+def _procedural_pool(object_key: int, num_train: int, num_test: int, size: int) -> np.ndarray:
+    """Both procedural pools, train then test: (num_train + num_test, size, size, 3) float32."""
+    with jax.ensure_compile_time_eval():  # concrete even when first asked for inside a jit trace
+        draw = jax.jit(jax.vmap(lambda k: _draw_object(k, size)))
+        train = draw(object_keys(object_key, False, jnp.arange(num_train, dtype=jnp.int32)))
+        test = draw(object_keys(object_key, True, jnp.arange(num_test, dtype=jnp.int32)))
+        return np.concatenate([np.asarray(train), np.asarray(test)])
+
+
+def object_pool(params: HarlowPixelsParams) -> np.ndarray:
+    """Every object image, the training pool then the test pool:
+    (num_train_objects + num_test_objects, o, o, 3) float32, rendered (or loaded) once."""
     o = layout(params.screen_size, params.gaze_positions).object_size
+    count = params.num_train_objects + params.num_test_objects
+    if params.image_dir:
+        return load_image_folder(params.image_dir, o, count)
+    return _procedural_pool(int(params.object_key), params.num_train_objects, params.num_test_objects, o)
+
+
+def object_images(params: HarlowPixelsParams, ids: jax.Array, test: jax.Array | bool | None = None) -> jax.Array:
+    """What objects look like. ids (...) int32 within the pool -> (..., o, o, 3) float32,
+    gathered from :func:`object_pool`. ``test`` picks the pool (default ``params.test_objects``)."""
     ids = jnp.asarray(ids, jnp.int32)
     test = jnp.asarray(params.test_objects if test is None else test, bool)
-    if params.image_dir:
-        pool = load_image_folder(params.image_dir, o, params.num_train_objects + params.num_test_objects)
-        return jnp.asarray(pool)[jnp.where(test, params.num_train_objects, 0) + ids]
-    keys = object_keys(params.object_key, test, ids)
-    flat = jax.vmap(lambda k: _draw_object(k, o))(keys.reshape(-1))
-    return flat.reshape(*ids.shape, o, o, 3)
+    return jnp.asarray(object_pool(params))[jnp.where(test, params.num_train_objects, 0) + ids]
 
 
 def pool_images(params: HarlowPixelsParams, test: bool) -> jax.Array:

@@ -77,16 +77,23 @@ def episode_frames(config: dict[str, Any], actions: np.ndarray, steps: int) -> t
     env = HarlowPixels()
     params = HarlowPixelsParams(**config["env_params"]).replace(test_objects=True)  # evaluation objects
     key = eval_episode_keys(jax.random.key(config["train"]["seed"]), 1)[0]
-    k_reset, k_steps, _ = jax.random.split(key, 3)  # as every rollout splits an episode key
-    obs, state = env.reset(k_reset, params)
-    keys = jax.random.split(k_steps, env.num_steps(params))
-    frames, rewards, infos = [np.asarray(obs)], [], []
-    for t in range(steps):
-        obs, state, reward, _, _, info = env.step(keys[t], state, jnp.int32(actions[t]), params)
-        frames.append(np.asarray(obs))
-        rewards.append(float(reward))
-        infos.append({k: np.asarray(v) for k, v in info.items()})
-    return np.stack(frames), {"reward": np.array(rewards), **{k: np.array([i[k] for i in infos]) for k in infos[0]}}
+
+    @jax.jit
+    def replay(key: jax.Array, actions: jax.Array):
+        k_reset, k_steps, _ = jax.random.split(key, 3)  # as every rollout splits an episode key
+        obs, state = env.reset(k_reset, params)
+        keys = jax.random.split(k_steps, env.num_steps(params))[:steps]
+
+        def body(state, xs):
+            k, a = xs
+            obs, state, reward, _, _, info = env.step(k, state, a, params)
+            return state, (obs, {"reward": reward, **info})
+
+        _, (frames, out) = jax.lax.scan(body, state, (keys, actions))
+        return jnp.concatenate([obs[None], frames]), out
+
+    frames, out = replay(key, jnp.asarray(actions[:steps], jnp.int32))
+    return np.asarray(frames), {k: np.asarray(v) for k, v in out.items()}
 
 
 def frames_figure(path: Path, config: dict[str, Any], actions: np.ndarray, steps: int = 11) -> None:
@@ -96,7 +103,7 @@ def frames_figure(path: Path, config: dict[str, Any], actions: np.ndarray, steps
     names = {0: "left", 1: "right", 2: "stay"}
     cols = 6
     rows = -(-len(frames) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(1.9 * cols, 2.1 * rows))
+    fig, axes = plt.subplots(rows, cols, figsize=(1.9 * cols, 2.25 * rows + 0.4))
     for ax in np.ravel(axes):
         ax.axis("off")
     for i, (ax, frame) in enumerate(zip(np.ravel(axes), frames)):
@@ -110,7 +117,7 @@ def frames_figure(path: Path, config: dict[str, Any], actions: np.ndarray, steps
             text += " ✓" if steps_info["correct"][t] else (" timeout" if steps_info["timeout"][t] else " ✗")
         ax.set_title(f"step {t + 1}, {text}", fontsize=7)
     fig.suptitle("Harlow on pixels: one held-out problem, trained agent (gaze = white marker)", fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(h_pad=1.2, rect=(0, 0, 1, 0.96))
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
