@@ -57,7 +57,11 @@ def plot_run(run_dir: Path) -> list[Path]:
         accuracy_figure(figures / "accuracy_by_trial.png", analysis, metrics, total_updates)
         out.append(figures / "accuracy_by_trial.png")
     params = config["env_params"]
-    chance = {"chance": 0.5 * (params["correct_reward"] + params["incorrect_reward"])}
+    guess = 0.5 * (params["correct_reward"] + params["incorrect_reward"])
+    if params.get("fixation", "screen_size" in params):  # fixation tasks: fixate, then guess
+        chance = {"fixate, then guess": guess + params["fixation_reward"]}
+    else:
+        chance = {"chance": guess}
     path = figures / "learning_curve.png"
     if training_curve(path, metrics, "reward per trial (training objects)", "Harlow task: training", 1.0, chance):
         out.append(path)
