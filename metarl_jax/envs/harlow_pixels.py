@@ -245,10 +245,14 @@ def load_image_folder(image_dir: str, size: int, count: int) -> np.ndarray:
 @functools.lru_cache(maxsize=8)
 def _procedural_pool(object_key: int, num_train: int, num_test: int, size: int) -> np.ndarray:
     """Both procedural pools, train then test: (num_train + num_test, size, size, 3) float32."""
+
+    @jax.jit
+    def draw(test: jax.Array, ids: jax.Array) -> jax.Array:
+        return jax.vmap(lambda k: _draw_object(k, size))(object_keys(object_key, test, ids))
+
     with jax.ensure_compile_time_eval():  # concrete even when first asked for inside a jit trace
-        draw = jax.jit(jax.vmap(lambda k: _draw_object(k, size)))
-        train = draw(object_keys(object_key, False, jnp.arange(num_train, dtype=jnp.int32)))
-        test = draw(object_keys(object_key, True, jnp.arange(num_test, dtype=jnp.int32)))
+        train = draw(jnp.bool_(False), jnp.arange(num_train, dtype=jnp.int32))
+        test = draw(jnp.bool_(True), jnp.arange(num_test, dtype=jnp.int32))
         return np.concatenate([np.asarray(train), np.asarray(test)])
 
 

@@ -302,12 +302,12 @@ def test_reset_draws_the_shared_problem():
 def test_stalling_times_out_every_trial():
     """Always 'stay' from an off-centre start: never fixates; each trial ends after
     trial_timeout = 4 steps with incorrect_reward; the budget's last step cuts the fifth."""
-    ep = jax.tree.map(np.asarray, rollout_actions(KEYS[:4], SMALL, jnp.full((4, 18), STAY, jnp.int32)))
+    ep = jax.tree.map(np.asarray, rollout_actions(KEYS[:8], SMALL, jnp.full((8, 18), STAY, jnp.int32)))
     ends = np.arange(18)[ep["trial_end"][0]]
     np.testing.assert_array_equal(ends, [3, 7, 11, 15, 17])
     assert (ep["timeout"] == ep["trial_end"]).all() and not ep["fixated"].any()
     np.testing.assert_array_equal(ep["reward"][0][ends], -5.0)
-    assert ep["reward"].sum(-1).tolist() == [-25.0] * 4
+    assert ep["reward"].sum(-1).tolist() == [-25.0] * 8
     np.testing.assert_array_equal(ep["trial_index"][0], np.repeat([0, 1, 2, 3, 4], [4, 4, 4, 4, 2]))
     assert (ep["trials_completed"] == 0).all()
     res = analyse_pixels_seed(ep, SMALL)
@@ -316,12 +316,12 @@ def test_stalling_times_out_every_trial():
 
 def test_timeout_with_objects_on_screen_pays_fixation_then_incorrect():
     """Fixate, then stay on the centre: the objects stay up until the 4-step timeout."""
-    gaze0 = np.asarray(random_rollout()["state0"].gaze[:4])
+    gaze0 = np.asarray(random_rollout()["state0"].gaze[:8])
     first = np.where(gaze0 == 0, RIGHT, LEFT)
-    actions = np.full((4, 18), STAY, np.int32)
+    actions = np.full((8, 18), STAY, np.int32)
     actions[:, 0] = first
-    ep = jax.tree.map(np.asarray, rollout_actions(KEYS[:4], SMALL, jnp.asarray(actions)))
-    np.testing.assert_array_equal(ep["reward"][:, :4], np.tile([1.0, 0, 0, -5.0], (4, 1)))
+    ep = jax.tree.map(np.asarray, rollout_actions(KEYS[:8], SMALL, jnp.asarray(actions)))
+    np.testing.assert_array_equal(ep["reward"][:, :4], np.tile([1.0, 0, 0, -5.0], (8, 1)))
     assert ep["timeout"][:, 3].all() and (ep["chosen_side"][:, :4] == -1).all()
     assert (ep["left_object"][:, 1:4] >= 0).all()  # on screen during the wait
     # the gaze stays on the centre, so the next trial's stay fixates at once
