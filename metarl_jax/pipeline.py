@@ -157,6 +157,10 @@ def parse(spec: Experiment, argv: Sequence[str] | None, prog: str) -> Setup:
         prog, spec.description, argv, sections, smoke_overrides=smoke
     )
     if run_cfg.resume:
+        config_path = Path(run_cfg.resume) / "config.json"
+        saved = json.loads(config_path.read_text()).get("experiment") if config_path.is_file() else None
+        if saved not in (None, spec.name):
+            _fail(prog, f"--resume={run_cfg.resume}: that run is experiment {saved!r}, not {spec.name!r}")
         train_cfg, run_cfg, env_params = _resumed_configs(
             prog, Path(run_cfg.resume), given, train_cfg, run_cfg, env_params
         )

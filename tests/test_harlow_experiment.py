@@ -66,6 +66,9 @@ def test_harlow_pixels_smoke_run(tmp_path):
         assert (run_dir / "figures" / fig).stat().st_size > 5000
     # --resume of a pixel run needs no --pixels: the run's config.json names its experiment
     assert pipeline.select_variant(pipeline.EXPERIMENTS["harlow"](), ["--resume", str(run_dir)]).name == "harlow_pixels"
+    with pytest.raises(SystemExit) as exc:  # and a pixel run cannot be resumed as another experiment
+        pipeline.parse(pipeline.EXPERIMENTS["harlow"](), ["--resume", str(run_dir)], "harlow.py")
+    assert exc.value.code == 2
 
 
 def test_pixels_flag_in_help_and_cnn_needs_an_image(capsys):
