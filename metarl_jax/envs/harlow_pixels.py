@@ -3,9 +3,10 @@ Wang et al. (2018), Fig. 6: fixate a cross, then look at one of two images.
 
 The problem is the symbolic task's (:mod:`metarl_jax.envs.harlow`): two distinct
 objects of a pool, one rewarded for the whole episode, the rewarded one's side
-drawn per trial by ``placement``; the same pools, ``object_key`` and
-``test_objects`` leaf (evaluation switches to held-out objects with
-``params.replace(test_objects=True)``, same shapes, same compilation).
+drawn per trial by ``placement``; the same pools and object keys (``object_key``,
+static here) and the same ``test_objects`` leaf (evaluation switches to
+held-out objects with ``params.replace(test_objects=True)``, same shapes, same
+compilation).
 
 Screen (``screen_size`` S, default 32; observation (S, S, 3) float32 in [0, 1]):
 black; a red fixation cross (a plus sign of side round(0.1·S)) in the centre;
