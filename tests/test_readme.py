@@ -55,6 +55,8 @@ def test_every_experiment_example_runs(tmp_path, monkeypatch, capsys):
         if "XLA_FLAGS" in line or "pip install" in line or "--table" in line:
             continue  # multi-device: tests/training/test_devices.py; installs: CI itself; bandit tables:
             # tests/test_bandit_experiment.py (a table trains one run per cell)
+        if "--pixels" in line:
+            continue  # its --smoke run, with assertions: tests/test_harlow_experiment.py::test_harlow_pixels_smoke_run
         argv = shlex.split(line)
         script = re.fullmatch(r"experiments/(\w+)\.py", argv[1]) if len(argv) > 1 else None
         if argv[0] == "python" and script and script.group(1) in pipeline.EXPERIMENTS:

@@ -1,7 +1,10 @@
 """LSTM actor-critic of Wang et al. (2018): one LSTM, linear policy and value heads.
 
-Input at step t: concat(obs_t, one_hot(a_{t-1}), r_{t-1}[, trial_index / trials]).
-The recurrent state and previous action/reward are zero at each episode start.
+Input at step t: concat(obs_t, one_hot(a_{t-1}), r_{t-1}[, trial_index / trials]), the
+observation flattened. The recurrent state and previous action/reward are zero at each
+episode start. With ``encoder="cnn"`` (pixel tasks) the first prod(obs_shape) inputs are
+un-flattened into the screen and replaced by a small CNN's features
+(:mod:`metarl_jax.agents.cnn`) before the LSTM; the rollout code is the same.
 """
 
 from __future__ import annotations
@@ -9,6 +12,9 @@ from __future__ import annotations
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from metarl_jax.agents.cnn import CNNEncoder
 
 LSTMState = tuple[jax.Array, jax.Array]  # (cell c, hidden h), each (..., hidden_size)
 
@@ -20,8 +26,8 @@ def agent_inputs(
     num_actions: int,
     time_fraction: jax.Array | None = None,
 ) -> jax.Array:
-    """Concatenate the agent's inputs. obs (..., d), prev_action (...) int32 (-1 = none),
-    prev_reward (...) -> (..., d + num_actions + 1 [+ 1])."""
+    """Concatenate the agent's inputs. obs (..., d) (flatten images first), prev_action (...)
+    int32 (-1 = none), prev_reward (...) -> (..., d + num_actions + 1 [+ 1])."""
     parts = [
         obs.astype(jnp.float32),
         jax.nn.one_hot(prev_action, num_actions, dtype=jnp.float32),  # -1 -> all zeros
@@ -33,10 +39,13 @@ def agent_inputs(
 
 
 class LSTMActorCritic(nn.Module):
-    """One LSTM cell (a single fused gate matmul) with linear policy and value heads."""
+    """One LSTM cell (a single fused gate matmul) with linear policy and value heads;
+    optionally a CNN in front for image observations of ``obs_shape`` (H, W, C)."""
 
     num_actions: int
     hidden_size: int = 48
+    encoder: str = "none"  # "cnn": encode the first prod(obs_shape) inputs as an image
+    obs_shape: tuple[int, ...] = ()  # the image's shape, with encoder="cnn"
 
     def initial_state(self, batch_shape: tuple[int, ...] = ()) -> LSTMState:
         zeros = jnp.zeros((*batch_shape, self.hidden_size), jnp.float32)
@@ -46,6 +55,10 @@ class LSTMActorCritic(nn.Module):
     def __call__(self, carry: LSTMState, inputs: jax.Array) -> tuple[LSTMState, tuple[jax.Array, jax.Array]]:
         """carry ((..., H), (..., H)), inputs (..., D) -> carry, (logits (..., A), value (...))."""
         c, h = carry
+        if self.encoder == "cnn":
+            n = int(np.prod(self.obs_shape))
+            image = inputs[..., :n].reshape(*inputs.shape[:-1], *self.obs_shape)
+            inputs = jnp.concatenate([CNNEncoder(name="cnn")(image), inputs[..., n:]], axis=-1)
         gates = nn.Dense(4 * self.hidden_size, name="gates")(jnp.concatenate([inputs, h], axis=-1))
         i, f, g, o = jnp.split(gates, 4, axis=-1)
         c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)

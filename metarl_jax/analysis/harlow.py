@@ -14,12 +14,21 @@ return (:func:`metarl_jax.envs.harlow.ideal_observer_return`), and
 ``trials_completed`` = mean number of trials per episode with a choice.
 A trial without a choice (fixation broken, or no object picked) counts as
 incorrect.
+
+The pixel task (:mod:`metarl_jax.envs.harlow_pixels`) has trials of varying
+length (a choice or a timeout ends them) in a fixed step budget:
+:func:`trials_by_index` reads each trial at the step whose ``trial_end`` is set
+and whose ``trial_index`` is that trial; a trial that never ended (never
+started: the budget ran out) is no choice, hence incorrect, with reward 0.
+:func:`analyse_pixels_seed` adds ``timeouts`` (mean trials per episode ended
+by a timeout) and uses that task's ideal observer for ``return_fraction``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from metarl_jax.envs import harlow_pixels
 from metarl_jax.envs.harlow import HarlowParams, ideal_observer_return
 
 
@@ -44,6 +53,33 @@ def trial_arrays(episodes: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
+def trials_by_index(episodes: dict[str, np.ndarray], trials: int) -> dict[str, np.ndarray]:
+    """Step-level arrays (..., steps) -> trial-level arrays (..., trials) for trials of any
+    length: ``correct`` (bool), ``chosen_side`` / ``correct_side`` (int, −1 = no choice / never
+    ended), ``timeout`` (bool, where the env reports it) at the step that ends trial t
+    (``trial_end`` and ``trial_index == t``); ``reward`` summed over the steps of trial t."""
+    index = np.asarray(episodes["trial_index"])[..., None]  # (..., steps, 1)
+    in_trial = index == np.arange(trials)  # (..., steps, trials)
+    at_end = in_trial & np.asarray(episodes["trial_end"], dtype=bool)[..., None]
+    ended = at_end.any(axis=-2)
+
+    def at_end_of(key: str, missing: int) -> np.ndarray:
+        values = np.asarray(episodes[key])[..., None]
+        return np.where(ended, np.where(at_end, values, 0).sum(axis=-2), missing)
+
+    out = {
+        "correct": (at_end & np.asarray(episodes["correct"], dtype=bool)[..., None]).any(axis=-2),
+        "chosen_side": at_end_of("chosen_side", -1),
+        "correct_side": at_end_of("correct_side", -1),
+        "reward": np.where(in_trial, np.asarray(episodes["reward"], np.float32)[..., None], 0.0)
+        .sum(axis=-2)
+        .astype(np.float32),
+    }
+    if "timeout" in episodes:
+        out["timeout"] = (at_end & np.asarray(episodes["timeout"], dtype=bool)[..., None]).any(axis=-2)
+    return out
+
+
 def accuracy_by_trial(correct: np.ndarray) -> np.ndarray:
     """Fraction correct at each trial position. correct (episodes, trials) bool -> (trials,) float."""
     return np.asarray(correct, dtype=np.float64).mean(axis=0)
@@ -52,7 +88,10 @@ def accuracy_by_trial(correct: np.ndarray) -> np.ndarray:
 def return_fraction(episode_returns: np.ndarray, params: HarlowParams) -> float:
     """Mean episode return / the ideal observer's expected return; NaN when that is <= 0
     (a ratio to a non-positive reference means nothing)."""
-    ideal = ideal_observer_return(params)
+    return _fraction(episode_returns, ideal_observer_return(params))
+
+
+def _fraction(episode_returns: np.ndarray, ideal: float) -> float:
     if ideal <= 0:
         return float("nan")
     return float(np.mean(episode_returns) / ideal)
@@ -61,14 +100,26 @@ def return_fraction(episode_returns: np.ndarray, params: HarlowParams) -> float:
 def analyse_seed(episodes: dict[str, np.ndarray], params: HarlowParams) -> dict[str, object]:
     """All Harlow metrics of one seed from its step arrays (episodes, steps).
     ``params`` are the evaluation params (for the rewards of the ideal observer)."""
-    trials = trial_arrays(episodes)
+    return _metrics(trial_arrays(episodes), ideal_observer_return(params))
+
+
+def analyse_pixels_seed(episodes: dict[str, np.ndarray], params: harlow_pixels.HarlowPixelsParams) -> dict[str, object]:
+    """The same metrics for the pixel task (trials of varying length, trials never started
+    counted incorrect), plus ``timeouts`` per episode."""
+    trials = trials_by_index(episodes, params.trials_per_episode)
+    out = _metrics(trials, harlow_pixels.ideal_observer_return(params))
+    out["timeouts"] = float(np.mean(np.sum(trials["timeout"], axis=-1)))
+    return out
+
+
+def _metrics(trials: dict[str, np.ndarray], ideal: float) -> dict[str, object]:
     acc = accuracy_by_trial(trials["correct"])
     returns = trials["reward"].sum(axis=-1)
     return {
         "accuracy_by_trial": acc.tolist(),
         "accuracy_trial_1": float(acc[0]),
         "accuracy_trials_2_6": float(np.mean(trials["correct"][:, 1:])) if acc.size > 1 else float("nan"),
-        "return_fraction": return_fraction(returns, params),
+        "return_fraction": _fraction(returns, ideal),
         "trials_completed": float(np.mean(np.sum(trials["chosen_side"] >= 0, axis=-1))),
         "reward_per_trial": float(np.mean(trials["reward"])),
         "reward_per_episode": float(np.mean(returns)),

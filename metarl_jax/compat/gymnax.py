@@ -51,6 +51,7 @@ except ImportError as err:  # pragma: no cover - depends on the installed extras
 OBSERVATION_BOUNDS: dict[str, tuple[float, float]] = {
     "two_step": (0.0, 1.0),  # one-hot S1/S2/S3
     "bandit": (0.0, 0.0),  # zeros (1,)
+    "harlow_pixels": (0.0, 1.0),  # RGB screen
 }
 
 

@@ -2,6 +2,7 @@
 
 from metarl_jax.envs.bandit import Bandit, BanditParams, BanditState
 from metarl_jax.envs.harlow import Harlow, HarlowParams, HarlowState
+from metarl_jax.envs.harlow_pixels import HarlowPixels, HarlowPixelsParams, HarlowPixelsState
 from metarl_jax.envs.registry import make, registered_envs
 from metarl_jax.envs.two_step import TwoStep, TwoStepParams, TwoStepState
 
@@ -12,6 +13,9 @@ __all__ = [
     "Harlow",
     "HarlowParams",
     "HarlowState",
+    "HarlowPixels",
+    "HarlowPixelsParams",
+    "HarlowPixelsState",
     "TwoStep",
     "TwoStepParams",
     "TwoStepState",

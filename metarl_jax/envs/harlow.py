@@ -116,15 +116,20 @@ def object_features(params: HarlowParams, ids: jax.Array, test: jax.Array | bool
     ids = jnp.asarray(ids, jnp.int32)
     if params.encoding == "one_hot":
         return jax.nn.one_hot(ids, params.num_train_objects, dtype=jnp.float32)
-    test = params.test_objects if test is None else test
-    pool = jnp.where(jnp.asarray(test, bool), TEST_POOL, TRAIN_POOL).astype(jnp.int32)
-    branch = jax.random.fold_in(jax.random.key(params.object_key), pool)
-
-    def one(i: jax.Array) -> jax.Array:
-        return jax.random.normal(jax.random.fold_in(branch, i), (params.feature_dim,), jnp.float32)
-
-    flat = jax.vmap(one)(ids.reshape(-1))
+    keys = object_keys(params.object_key, params.test_objects if test is None else test, ids)
+    flat = jax.vmap(lambda k: jax.random.normal(k, (params.feature_dim,), jnp.float32))(keys.reshape(-1))
     return flat.reshape(*ids.shape, params.feature_dim)
+
+
+def object_keys(object_key: jax.Array | int, test: jax.Array | bool, ids: jax.Array) -> jax.Array:
+    """The key of each object: ``fold_in(fold_in(key(object_key), pool), id)``, pool 0 = train,
+    1 = test. ids (...) int32 -> typed keys (...). Every object of a task is drawn from its key
+    (symbolic features here, images in :mod:`metarl_jax.envs.harlow_pixels`), so the two pools
+    are disjoint and an object looks the same in every run."""
+    pool = jnp.where(jnp.asarray(test, bool), TEST_POOL, TRAIN_POOL).astype(jnp.int32)
+    branch = jax.random.fold_in(jax.random.key(object_key), pool)
+    ids = jnp.asarray(ids, jnp.int32)
+    return jax.vmap(lambda i: jax.random.fold_in(branch, i))(ids.reshape(-1)).reshape(ids.shape)
 
 
 def pool_features(params: HarlowParams, test: bool) -> jax.Array:
@@ -144,6 +149,53 @@ def ideal_observer_return(params: HarlowParams) -> float:
 
 def _is_int(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def draw_problem(key: jax.Array, params) -> tuple[jax.Array, jax.Array]:
+    """One problem: two distinct objects of the pool ``params.test_objects`` selects, uniform
+    (the first is rewarded), and the rewarded object's side on every trial (``placement``).
+    -> objects (2,) int32 [rewarded, other], sides (trials,) int32 (0 left, 1 right).
+    Shared by every Harlow env (``params`` needs the pool sizes, ``trials_per_episode`` and
+    ``placement``)."""
+    k_obj, k_other, k_side = jax.random.split(key, 3)
+    trials = params.trials_per_episode
+    test = jnp.asarray(params.test_objects, bool)
+    n = jnp.where(test, params.num_test_objects, params.num_train_objects).astype(jnp.int32)
+    first = jax.random.randint(k_obj, (), 0, n, dtype=jnp.int32)
+    other = (first + jax.random.randint(k_other, (), 1, n, dtype=jnp.int32)) % n  # uniform over the rest
+    objects = jnp.stack([first, other]).astype(jnp.int32)
+    if params.placement == "balanced":
+        base = (jnp.arange(trials, dtype=jnp.int32) >= trials // 2).astype(jnp.int32)
+        sides = jax.random.permutation(k_side, base)
+    else:
+        sides = jax.random.bernoulli(k_side, 0.5, (trials,)).astype(jnp.int32)
+    return objects, sides.astype(jnp.int32)
+
+
+def validate_problem(params) -> None:
+    """Checks shared by every Harlow env: rewards, ``object_key``, ``test_objects``, trials,
+    pool sizes and placement. Raise ConfigError naming the first bad field."""
+    for name in ("correct_reward", "incorrect_reward", "fixation_reward"):
+        check_finite(name, getattr(params, name))
+    if not np.all(np.asarray(params.correct_reward) > np.asarray(params.incorrect_reward)):
+        raise ConfigError(
+            "correct_reward", params.correct_reward, f"must be > incorrect_reward ({params.incorrect_reward})"
+        )
+    key = params.object_key
+    key_arr = None if isinstance(key, (bool, np.bool_, str, float)) else np.asarray(key)
+    if key_arr is None or key_arr.dtype.kind not in "iu" or not np.all((key_arr >= 0) & (key_arr <= MAX_OBJECT_KEY)):
+        raise ConfigError("object_key", key, f"must be an integer in [0, {MAX_OBJECT_KEY}]")
+    test = None if isinstance(params.test_objects, str) else np.asarray(params.test_objects)
+    if test is None or test.dtype != np.bool_:
+        raise ConfigError("test_objects", params.test_objects, "must be True or False")
+    check_positive_int("trials_per_episode", params.trials_per_episode)
+    for name in ("num_train_objects", "num_test_objects"):
+        value = getattr(params, name)
+        if not _is_int(value) or value < 2:
+            raise ConfigError(name, value, "must be an integer >= 2 (a problem needs two distinct objects)")
+    check_choice("placement", params.placement, PLACEMENTS)
+    if params.placement == "balanced" and params.trials_per_episode % 2:
+        raise ConfigError("trials_per_episode", params.trials_per_episode, "must be even with placement='balanced'")
 
 
 class Harlow:
@@ -184,34 +236,10 @@ class Harlow:
 
     def validate(self, params: HarlowParams) -> None:
         """Raise ConfigError naming the first bad field, its value and what is allowed."""
-        for name in ("correct_reward", "incorrect_reward", "fixation_reward"):
-            check_finite(name, getattr(params, name))
-        if not np.all(np.asarray(params.correct_reward) > np.asarray(params.incorrect_reward)):
-            raise ConfigError(
-                "correct_reward", params.correct_reward, f"must be > incorrect_reward ({params.incorrect_reward})"
-            )
-        key = params.object_key
-        key_arr = None if isinstance(key, (bool, np.bool_, str, float)) else np.asarray(key)
-        if (
-            key_arr is None
-            or key_arr.dtype.kind not in "iu"
-            or not np.all((key_arr >= 0) & (key_arr <= MAX_OBJECT_KEY))
-        ):
-            raise ConfigError("object_key", key, f"must be an integer in [0, {MAX_OBJECT_KEY}]")
-        test = None if isinstance(params.test_objects, str) else np.asarray(params.test_objects)
-        if test is None or test.dtype != np.bool_:
-            raise ConfigError("test_objects", params.test_objects, "must be True or False")
-        check_positive_int("trials_per_episode", params.trials_per_episode)
-        for name in ("num_train_objects", "num_test_objects"):
-            value = getattr(params, name)
-            if not _is_int(value) or value < 2:
-                raise ConfigError(name, value, "must be an integer >= 2 (a problem needs two distinct objects)")
+        validate_problem(params)
         check_positive_int("feature_dim", params.feature_dim)
-        check_choice("placement", params.placement, PLACEMENTS)
-        if params.placement == "balanced" and params.trials_per_episode % 2:
-            raise ConfigError("trials_per_episode", params.trials_per_episode, "must be even with placement='balanced'")
         check_choice("encoding", params.encoding, ENCODINGS)
-        if params.encoding == "one_hot" and test.any():
+        if params.encoding == "one_hot" and np.asarray(params.test_objects).any():
             raise ConfigError(
                 "encoding",
                 params.encoding,
@@ -244,26 +272,15 @@ class Harlow:
     def reset(self, key: jax.Array, params: HarlowParams) -> tuple[jax.Array, HarlowState]:
         """Draw a problem: two distinct objects of the selected pool (the first rewarded) and
         the rewarded object's side on every trial. -> obs (2·d [+1],), state."""
-        k_obj, k_other, k_side = jax.random.split(key, 3)
-        trials = params.trials_per_episode
-        test = jnp.asarray(params.test_objects, bool)
-        n = jnp.where(test, params.num_test_objects, params.num_train_objects).astype(jnp.int32)
-        first = jax.random.randint(k_obj, (), 0, n, dtype=jnp.int32)
-        other = (first + jax.random.randint(k_other, (), 1, n, dtype=jnp.int32)) % n  # uniform over the rest
-        objects = jnp.stack([first, other]).astype(jnp.int32)
+        objects, sides = draw_problem(key, params)
         features = object_features(params, objects)
-        if params.placement == "balanced":
-            base = (jnp.arange(trials, dtype=jnp.int32) >= trials // 2).astype(jnp.int32)
-            sides = jax.random.permutation(k_side, base)
-        else:
-            sides = jax.random.bernoulli(k_side, 0.5, (trials,)).astype(jnp.int32)
         phase = PHASE_CUE if params.fixation else PHASE_OBJECTS
         state = HarlowState(
             trial=jnp.zeros((), jnp.int32),
             phase=jnp.full((), phase, jnp.int32),
             objects=objects,
             features=features,
-            correct_sides=sides.astype(jnp.int32),
+            correct_sides=sides,
         )
         obs = self._cue(params) if params.fixation else self._display(params, features, sides[0])
         return obs, state

@@ -7,6 +7,7 @@ from typing import Any, Callable
 from metarl_jax.envs.bandit import Bandit
 from metarl_jax.envs.base import ConfigError
 from metarl_jax.envs.harlow import Harlow
+from metarl_jax.envs.harlow_pixels import HarlowPixels
 from metarl_jax.envs.two_step import TwoStep
 
 _REGISTRY: dict[str, Callable[[], Any]] = {
@@ -14,6 +15,7 @@ _REGISTRY: dict[str, Callable[[], Any]] = {
     "two_step": TwoStep,
     "harlow": Harlow,
     "harlow_fixation": lambda: Harlow(fixation=True),  # 3 actions: left, right, fixate
+    "harlow_pixels": HarlowPixels,  # rendered screen, gaze moved by left / right / stay
 }
 
 

@@ -7,10 +7,16 @@ import sys
 from pathlib import Path
 
 from metarl_jax.plotting.bandit import plot_run as plot_bandit
+from metarl_jax.plotting.harlow import plot_pixels_run as plot_harlow_pixels
 from metarl_jax.plotting.harlow import plot_run as plot_harlow
 from metarl_jax.plotting.two_step import plot_run as plot_two_step
 
-PLOTTERS = {"two_step": plot_two_step, "harlow": plot_harlow, "bandit": plot_bandit}
+PLOTTERS = {
+    "two_step": plot_two_step,
+    "harlow": plot_harlow,
+    "harlow_pixels": plot_harlow_pixels,
+    "bandit": plot_bandit,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,7 @@
 """Harlow figures: per-trial accuracy on held-out objects at points through training
-(Wang et al. 2018, Fig. 6c; Harlow 1949) and the training learning curve.
-Reads analysis.json and metrics.jsonl; never trains."""
+(Wang et al. 2018, Fig. 6c; Harlow 1949) and the training learning curve; for the pixel
+task also the first frames of one evaluation episode, re-rendered from eval.npz's actions.
+Reads analysis.json, metrics.jsonl, config.json and eval.npz; never trains."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def accuracy_figure(path: Path, analysis: dict[str, Any], metrics: list[dict[str
     errs = [100 * sem(final[:, j]) for j in range(final.shape[1])]
     ax.errorbar(trials, 100 * final.mean(0), yerr=errs, color="black", lw=2, capsize=3,
                 label=f"final, held-out objects ({final.shape[0]} seeds)")  # fmt: skip
-    for name, style in (("side_only", ":"), ("ideal_observer", "--")):
+    for name, style in (("side_only", ":"), ("random", ":"), ("ideal_observer", "--")):
         if name in analysis:
             acc = np.array([s["accuracy_by_trial"] for s in analysis[name]["seeds"]], dtype=float).mean(0)
             ax.plot(trials, 100 * acc, style, color="grey", lw=1.2, label=name.replace("_", " "))
@@ -56,8 +57,84 @@ def plot_run(run_dir: Path) -> list[Path]:
         accuracy_figure(figures / "accuracy_by_trial.png", analysis, metrics, total_updates)
         out.append(figures / "accuracy_by_trial.png")
     params = config["env_params"]
-    chance = {"chance": 0.5 * (params["correct_reward"] + params["incorrect_reward"])}
+    guess = 0.5 * (params["correct_reward"] + params["incorrect_reward"])
+    if params.get("fixation", "screen_size" in params):  # fixation tasks: fixate, then guess
+        chance = {"fixate, then guess": guess + params["fixation_reward"]}
+    else:
+        chance = {"chance": guess}
     path = figures / "learning_curve.png"
     if training_curve(path, metrics, "reward per trial (training objects)", "Harlow task: training", 1.0, chance):
+        out.append(path)
+    return out
+
+
+def episode_frames(config: dict[str, Any], actions: np.ndarray, steps: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Re-render the first evaluation episode of the run's first seed from its actions (the
+    env is deterministic given the episode key): frames (steps + 1, S, S, 3) (the reset screen
+    first) and the steps' rewards and info."""
+    import jax
+    import jax.numpy as jnp
+
+    from metarl_jax.envs.harlow_pixels import HarlowPixels, HarlowPixelsParams
+    from metarl_jax.evaluation import eval_episode_keys
+
+    env = HarlowPixels()
+    params = HarlowPixelsParams(**config["env_params"]).replace(test_objects=True)  # evaluation objects
+    key = eval_episode_keys(jax.random.key(config["train"]["seed"]), 1)[0]
+
+    @jax.jit
+    def replay(key: jax.Array, actions: jax.Array):
+        k_reset, k_steps, _ = jax.random.split(key, 3)  # as every rollout splits an episode key
+        obs, state = env.reset(k_reset, params)
+        keys = jax.random.split(k_steps, env.num_steps(params))[:steps]
+
+        def body(state, xs):
+            k, a = xs
+            obs, state, reward, _, _, info = env.step(k, state, a, params)
+            return state, (obs, {"reward": reward, **info})
+
+        _, (frames, out) = jax.lax.scan(body, state, (keys, actions))
+        return jnp.concatenate([obs[None], frames]), out
+
+    frames, out = replay(key, jnp.asarray(actions[:steps], jnp.int32))
+    return np.asarray(frames), {k: np.asarray(v) for k, v in out.items()}
+
+
+def frames_figure(path: Path, config: dict[str, Any], actions: np.ndarray, steps: int = 11) -> None:
+    """The reset screen and the screens after the first ``steps`` steps of one evaluation
+    episode of the trained agent: cross, objects, gaze marker; action and reward above each."""
+    frames, steps_info = episode_frames(config, actions, steps)
+    names = {0: "left", 1: "right", 2: "stay"}
+    cols = 6
+    rows = -(-len(frames) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.9 * cols, 2.25 * rows + 0.4))
+    for ax in np.ravel(axes):
+        ax.axis("off")
+    for i, (ax, frame) in enumerate(zip(np.ravel(axes), frames)):
+        ax.imshow(np.clip(frame, 0, 1), interpolation="nearest")
+        if i == 0:
+            ax.set_title("start (trial 1)", fontsize=8)
+            continue
+        t = i - 1
+        text = f"{names[int(actions[t])]}: r {steps_info['reward'][t]:+g}"
+        if steps_info["trial_end"][t]:
+            text += " ✓" if steps_info["correct"][t] else (" timeout" if steps_info["timeout"][t] else " ✗")
+        ax.set_title(f"step {t + 1}, {text}", fontsize=7)
+    fig.suptitle("Harlow on pixels: one held-out problem, trained agent (gaze = white marker)", fontsize=9)
+    fig.tight_layout(h_pad=1.2, rect=(0, 0, 1, 0.96))
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_pixels_run(run_dir: Path) -> list[Path]:
+    """Every figure of a pixel-Harlow run: the symbolic task's two and a strip of frames."""
+    out = plot_run(run_dir)
+    eval_path = Path(run_dir) / "eval.npz"
+    if eval_path.exists():
+        config, _, _ = read_run(run_dir)
+        with np.load(eval_path) as data:
+            actions = data["metarl__action"][0, 0]
+        path = Path(run_dir) / "figures" / "episode_frames.png"
+        frames_figure(path, config, actions)
         out.append(path)
     return out

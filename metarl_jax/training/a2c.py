@@ -8,6 +8,7 @@ episodes and differentiates through the rollout once (BPTT over the episode).
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, NamedTuple
 
 import chex
@@ -16,6 +17,7 @@ import jax.numpy as jnp
 import optax
 
 from metarl_jax.agents.lstm_actor_critic import LSTMActorCritic, agent_inputs
+from metarl_jax.training.config import validate_encoder
 
 
 def checkpoint_step(f):
@@ -155,7 +157,7 @@ def make_rollout(env: Any, env_params: Any, network: LSTMActorCritic, time_input
             time_fraction = None
             if time_input:
                 time_fraction = jnp.full((num_envs,), (t // spt) / trials, jnp.float32)
-            x = agent_inputs(obs, prev_a, prev_r, num_actions, time_fraction)
+            x = agent_inputs(obs.reshape(num_envs, -1), prev_a, prev_r, num_actions, time_fraction)
             lstm, (logits, value) = network.apply(params, lstm, x)
             stopped = jax.lax.stop_gradient(logits)
             action = jnp.argmax(stopped, -1).astype(jnp.int32) if greedy else sample_categorical(u, stopped)
@@ -218,14 +220,24 @@ def make_optimizer(config: Any) -> optax.GradientTransformation:
     return opt
 
 
+def make_network(config: Any, num_actions: int, obs_shape: tuple[int, ...]) -> LSTMActorCritic:
+    """The agent of a config: the LSTM actor-critic, with the CNN in front when
+    ``config.encoder == "cnn"``."""
+    if config.encoder == "cnn":
+        return LSTMActorCritic(num_actions, config.hidden_size, encoder="cnn", obs_shape=tuple(obs_shape))
+    return LSTMActorCritic(num_actions=num_actions, hidden_size=config.hidden_size)
+
+
 def make_train(config: Any, env: Any, env_params: Any) -> TrainFns:
     """Pure training functions for one config; see module docstring."""
-    network = LSTMActorCritic(num_actions=env.num_actions, hidden_size=config.hidden_size)
+    obs_shape = tuple(env.observation_shape(env_params))
+    validate_encoder(config, obs_shape)
+    network = make_network(config, env.num_actions, obs_shape)
     rollout = make_rollout(env, env_params, network, config.time_input)
     optimizer = make_optimizer(config)
     num_envs = config.num_envs
     trials = env_params.trials_per_episode
-    obs_dim = env.observation_shape(env_params)[0]
+    obs_dim = math.prod(obs_shape)  # images enter flattened (the CNN un-flattens them)
     in_dim = obs_dim + env.num_actions + 1 + int(config.time_input)
 
     def init_one(seed_key: jax.Array) -> TrainState:
@@ -292,7 +304,11 @@ def make_train(config: Any, env: Any, env_params: Any) -> TrainFns:
 
         return jax.lax.scan(body, state, jnp.arange(config.chunk_size, dtype=jnp.int32))
 
+    # The CNN's many small ops would each compile on their own when run eagerly (seconds);
+    # jitted, the init is one compilation. Same numbers either way (checked bit for bit).
+    init_all = jax.jit(jax.vmap(init_one)) if config.encoder == "cnn" else jax.vmap(init_one)
+
     def init(seed_keys: jax.Array) -> TrainState:
-        return jax.vmap(init_one)(seed_keys)
+        return init_all(seed_keys)
 
     return TrainFns(init, update, jax.jit(update_chunk, donate_argnums=0), rollout, network)

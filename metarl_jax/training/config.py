@@ -18,6 +18,7 @@ from metarl_jax.envs.base import (
 )
 
 OPTIMIZERS = ("rmsprop", "adam")
+ENCODERS = ("none", "cnn")  # agent input encoders (LSTMActorCritic.encoder)
 EVAL_POLICIES = ("sample", "greedy")
 
 
@@ -31,6 +32,7 @@ class TrainConfig:
     num_envs: int = 64  # episodes per update per seed
     chunk_size: int = 20  # updates per jitted chunk (Python runs only between chunks)
     hidden_size: int = 48  # LSTM units
+    encoder: Literal["none", "cnn"] = "none"  # "cnn": a small CNN in front of the LSTM (pixel tasks)
     time_input: bool = False  # feed trial_index / trials_per_episode to the agent
     lr: float = 2e-2  # 64 episodes per update: far fewer, larger steps than the paper's 7e-4
     optimizer: Literal["rmsprop", "adam"] = "rmsprop"  # the paper's optimizer
@@ -100,6 +102,7 @@ def validate_train_config(config: TrainConfig) -> None:
         if config.max_grad_norm <= 0:
             raise ConfigError("max_grad_norm", config.max_grad_norm, "must be > 0 (or unset for no clipping)")
     check_choice("optimizer", config.optimizer, OPTIMIZERS)
+    check_choice("encoder", config.encoder, ENCODERS)
     check_choice("eval_policy", config.eval_policy, EVAL_POLICIES)
 
 
@@ -124,6 +127,15 @@ def validate_run_config(run: RunConfig, train: TrainConfig, device_count: int = 
                 run.checkpoint_every,
                 f"must be a multiple of chunk_size ({train.chunk_size})",
             )
+
+
+def validate_encoder(config: TrainConfig, obs_shape: tuple[int, ...]) -> None:
+    """The encoder must fit the env's observations: "cnn" needs an image (H, W, C)."""
+    check_choice("encoder", config.encoder, ENCODERS)
+    if config.encoder == "cnn" and len(obs_shape) != 3:
+        raise ConfigError(
+            "encoder", config.encoder, f"'cnn' needs image observations (H, W, C); this env's are {tuple(obs_shape)}"
+        )
 
 
 def to_dict(obj: Any) -> dict[str, Any]:

@@ -7,8 +7,16 @@ import math
 import numpy as np
 import pytest
 
-from metarl_jax.analysis.harlow import accuracy_by_trial, analyse_seed, return_fraction, trial_arrays
+from metarl_jax.analysis.harlow import (
+    accuracy_by_trial,
+    analyse_pixels_seed,
+    analyse_seed,
+    return_fraction,
+    trial_arrays,
+    trials_by_index,
+)
 from metarl_jax.envs.harlow import HarlowParams, ideal_observer_return
+from metarl_jax.envs.harlow_pixels import HarlowPixelsParams
 
 T, F = True, False
 
@@ -132,3 +140,56 @@ def test_leading_axes_and_bad_trial_ends():
     bad["trial_end"] = np.broadcast_to(np.array([T, F, F, T]), (3, 4))
     with pytest.raises(ValueError, match="evenly spaced"):
         trial_arrays(bad)
+
+
+# Pixel task: trials of varying length in a fixed 8-step budget, 3 trials, ±5 and fixation +1.
+#   e0: fix +1, correct +5 | fix +1, wrong -5 | fix +1, correct +5 | blank, blank (trial index 3)
+#   e1: stall x 4 (timeout -5) | fix +1, correct +5 | stall, then fix +1 on the budget's last
+#       step, which cuts trial 3 (timeout -5): 1 choice, 2 timeouts
+#   e2: stall x 4 (timeout -5) | stall x 4 (timeout -5, the budget's end) -> trial 3 never starts
+PIX_TRIAL = np.array([[0, 0, 1, 1, 2, 2, 3, 3], [0, 0, 0, 0, 1, 1, 2, 2], [0, 0, 0, 0, 1, 1, 1, 1]], np.int32)
+PIX_REWARD = np.array([[1, 5, 1, -5, 1, 5, 0, 0], [0, 0, 0, -5, 1, 5, 0, -4], [0, 0, 0, -5, 0, 0, 0, -5]], np.float32)
+PIX_END = np.array([[F, T, F, T, F, T, F, F], [F, F, F, T, F, T, F, T], [F, F, F, T, F, F, F, T]])
+PIX_CHOSEN = np.array([[-1, 0, -1, 1, -1, 1, -1, -1], [-1, -1, -1, -1, -1, 0, -1, -1], [-1] * 8], np.int32)
+PIX_CORRECT = np.array([[F, T, F, F, F, T, F, F], [F, F, F, F, F, T, F, F], [F] * 8])
+PIX_TIMEOUT = PIX_END & (PIX_CHOSEN < 0)
+
+
+def _steps_pixels() -> dict[str, np.ndarray]:
+    return {
+        "action": np.zeros((3, 8), np.int32),
+        "reward": PIX_REWARD,
+        "trial_index": PIX_TRIAL,
+        "correct_side": np.where(PIX_TRIAL == 1, 0, 1).astype(np.int32),
+        "chosen_side": PIX_CHOSEN,
+        "correct": PIX_CORRECT,
+        "trial_end": PIX_END,
+        "timeout": PIX_TIMEOUT,
+    }
+
+
+def test_pixels_trials_of_any_length_hand_built():
+    trials = trials_by_index(_steps_pixels(), 3)
+    np.testing.assert_array_equal(trials["correct"], [[T, F, T], [F, T, F], [F, F, F]])
+    np.testing.assert_array_equal(trials["chosen_side"], [[0, 1, 1], [-1, 0, -1], [-1, -1, -1]])
+    np.testing.assert_array_equal(trials["correct_side"], [[1, 0, 1], [1, 0, 1], [1, 0, -1]])  # -1: never ended
+    np.testing.assert_array_equal(trials["timeout"], [[F, F, F], [T, F, T], [T, T, F]])
+    np.testing.assert_array_equal(trials["reward"], [[6, -4, 6], [-5, 6, -4], [-5, -5, 0]])
+    params = HarlowPixelsParams(trials_per_episode=3, steps_per_trial=2)
+    out = analyse_pixels_seed(_steps_pixels(), params)
+    assert out["accuracy_by_trial"] == pytest.approx([1 / 3, 1 / 3, 1 / 3])
+    assert out["accuracy_trials_2_6"] == pytest.approx(2 / 6)
+    assert out["trials_completed"] == pytest.approx(4 / 3) and out["timeouts"] == pytest.approx(4 / 3)
+    assert out["reward_per_episode"] == pytest.approx((8 - 3 - 10) / 3)
+    # ideal: 3 fixations + a coin flip on trial 1 + 2 x 5 = 13
+    assert out["return_fraction"] == pytest.approx((-5 / 3) / 13)
+
+
+def test_trials_by_index_agrees_with_evenly_spaced_trials():
+    for steps in (_steps_no_fixation(), _steps_fixation()):
+        trials = int(steps["trial_index"].max()) + 1
+        even, by_index = trial_arrays(steps), trials_by_index(steps, trials)
+        for key in even:
+            np.testing.assert_array_equal(by_index[key][even["chosen_side"] >= 0], even[key][even["chosen_side"] >= 0])
+        np.testing.assert_array_equal(by_index["correct"], even["correct"])
+        np.testing.assert_array_equal(by_index["reward"], even["reward"])
