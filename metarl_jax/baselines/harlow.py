@@ -30,6 +30,15 @@ from metarl_jax.baselines.policy import Policy
 from metarl_jax.envs.harlow import FIXATE, HarlowParams, object_dim, object_features
 
 
+def rewarded_object(info: dict[str, jax.Array]) -> tuple[jax.Array, jax.Array]:
+    """From one step's info: (a choice was made, pool id of the rewarded object). The chosen
+    object if the choice was correct, else the other one on screen (meaningless without a choice)."""
+    chosen_side = info["chosen_side"]
+    chosen = jnp.where(chosen_side == 0, info["left_object"], info["right_object"])
+    other = jnp.where(chosen_side == 0, info["right_object"], info["left_object"])
+    return chosen_side >= 0, jnp.where(info["correct"], chosen, other)
+
+
 def _at_cue(obs: jax.Array, params: HarlowParams) -> jax.Array:
     """True when the fixation cue is on screen (its unit is the observation's last)."""
     return obs[-1] > 0.5 if params.fixation else jnp.zeros((), bool)
@@ -81,11 +90,7 @@ def ideal_observer(params: HarlowParams) -> Policy:
         return jnp.where(_at_cue(obs, params), FIXATE, side).astype(jnp.int32)
 
     def observe(s: ObserverState, action: jax.Array, reward: jax.Array, info: dict[str, jax.Array]) -> ObserverState:
-        chosen_side = info["chosen_side"]
-        chose = chosen_side >= 0
-        chosen = jnp.where(chosen_side == 0, info["left_object"], info["right_object"])
-        other = jnp.where(chosen_side == 0, info["right_object"], info["left_object"])
-        rewarded = jnp.where(info["correct"], chosen, other)
+        chose, rewarded = rewarded_object(info)
         features = object_features(params, jnp.maximum(rewarded, 0))
         return ObserverState(s.known | chose, jnp.where(chose, features, s.features))
 

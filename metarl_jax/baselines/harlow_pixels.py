@@ -20,6 +20,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from metarl_jax.baselines.harlow import rewarded_object
 from metarl_jax.baselines.policy import Policy
 from metarl_jax.envs.harlow_pixels import LEFT, RIGHT, STAY, HarlowPixelsParams, layout, object_images
 
@@ -79,11 +80,7 @@ def ideal_observer(params: HarlowPixelsParams) -> Policy:
         return action.astype(jnp.int32)
 
     def observe(s: ObserverState, action: jax.Array, reward: jax.Array, info: dict[str, jax.Array]) -> ObserverState:
-        chosen_side = info["chosen_side"]
-        chose = chosen_side >= 0
-        chosen = jnp.where(chosen_side == 0, info["left_object"], info["right_object"])
-        other = jnp.where(chosen_side == 0, info["right_object"], info["left_object"])
-        rewarded = jnp.where(info["correct"], chosen, other)
+        chose, rewarded = rewarded_object(info)
         image = object_images(params, jnp.maximum(rewarded, 0))
         return ObserverState(s.coin, s.known | chose, jnp.where(chose, image, s.image))
 
