@@ -51,11 +51,32 @@ def metarl_train_flags(n: int, k: int) -> list[str]:
     return [*common, "--total-episodes", "327680", "--entropy-coef", "0.01"]
 
 
+SIZE_FLAGS = ("--num-seeds", "--eval-episodes", "--total-episodes")
+
+
+def smoke_sized(flags: Sequence[str]) -> list[str]:
+    """With --smoke among ``flags``, drop the table's run-size flags (and their values) so the
+    cell runs at smoke size (explicit flags would beat --smoke)."""
+    flags = list(flags)
+    if "--smoke" not in flags:
+        return flags
+    out, skip = [], False
+    for f in flags:
+        if skip:
+            skip = False
+        elif f in SIZE_FLAGS:
+            skip = True
+        else:
+            out.append(f)
+    return out
+
+
 def run_cell(out_dir: Path, name: str, flags: Sequence[str], quiet: bool = False) -> Path:
     """Run the bandit experiment in ``out_dir/name`` (reuse it if finished, resume it if
     interrupted) and return its run directory. Raises like ``pipeline.run_experiment``."""
     from metarl_jax.pipeline import EXPERIMENTS, parse, run_experiment
 
+    flags = smoke_sized(flags)
     run_dir = Path(out_dir) / name
     if (run_dir / "config.json").is_file():
         _check_same_config(run_dir, flags)
@@ -276,8 +297,7 @@ def tables_main(argv: Sequence[str]) -> int:
         return 2
     out = Path(_pop_value(argv, "--out", "runs/bandit/tables"))
     smoke, quiet, no_metarl = (_pop_flag(argv, f) for f in ("--smoke", "--quiet", "--no-metarl"))
-    # Smoke cells keep the smoke size even where a cell's own flags ask for more (the last flag wins).
-    cell_flags = [*argv, *(["--smoke", "--total-episodes", "64"] if smoke else [])]
+    cell_flags = [*argv, *(["--smoke"] if smoke else [])]  # run_cell drops table sizes with --smoke
     _check_cell_flags(cell_flags)  # a bad flag fails now, not after ten minutes of baselines
     out.mkdir(parents=True, exist_ok=True)
     try:
