@@ -51,24 +51,12 @@ def metarl_train_flags(n: int, k: int) -> list[str]:
     return [*common, "--total-episodes", "327680", "--entropy-coef", "0.01"]
 
 
-SIZE_FLAGS = ("--num-seeds", "--eval-episodes", "--total-episodes")
-
-
 def smoke_sized(flags: Sequence[str]) -> list[str]:
     """With --smoke among ``flags``, drop the table's run-size flags (and their values) so the
     cell runs at smoke size (explicit flags would beat --smoke)."""
-    flags = list(flags)
-    if "--smoke" not in flags:
-        return flags
-    out, skip = [], False
-    for f in flags:
-        if skip:
-            skip = False
-        elif f in SIZE_FLAGS:
-            skip = True
-        else:
-            out.append(f)
-    return out
+    from metarl_jax.training.cli import RUN_SIZE_FLAGS, without_flags
+
+    return without_flags(flags, RUN_SIZE_FLAGS) if "--smoke" in flags else list(flags)
 
 
 def run_cell(out_dir: Path, name: str, flags: Sequence[str], quiet: bool = False) -> Path:

@@ -8,6 +8,7 @@ import pytest
 
 from metarl_jax import pipeline
 from metarl_jax.plotting.__main__ import main as plotting_main
+from metarl_jax.training.cli import RUN_SIZE_FLAGS, without_flags
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
@@ -22,22 +23,6 @@ def _commands() -> list[str]:
             if line:
                 lines.append(line)
     return lines
-
-
-SIZE_FLAGS = ("--total-episodes", "--num-seeds", "--eval-episodes")  # explicit flags beat --smoke sizes
-
-
-def _without_size_flags(args: list[str]) -> list[str]:
-    """Drop run-size flags (and their values) so an example runs at --smoke size."""
-    out, skip = [], False
-    for a in args:
-        if skip:
-            skip = False
-        elif a in SIZE_FLAGS:
-            skip = True
-        elif not a.startswith(tuple(f + "=" for f in SIZE_FLAGS)):
-            out.append(a)
-    return out
 
 
 def test_readme_opens_with_the_two_setup_commands():
@@ -61,7 +46,7 @@ def test_every_experiment_example_runs(tmp_path, monkeypatch, capsys):
         script = re.fullmatch(r"experiments/(\w+)\.py", argv[1]) if len(argv) > 1 else None
         if argv[0] == "python" and script and script.group(1) in pipeline.EXPERIMENTS:
             spec = pipeline.EXPERIMENTS[script.group(1)]()
-            args = argv[2:] if "--resume" in argv else _without_size_flags(argv[2:])
+            args = argv[2:] if "--resume" in argv else without_flags(argv[2:], RUN_SIZE_FLAGS)
             if "--help" in args:
                 with pytest.raises(SystemExit) as exc:
                     pipeline.main(spec, args)

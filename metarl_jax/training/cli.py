@@ -95,3 +95,19 @@ def parse_flags(
         values.update({n: ns[n] for n in names if n in ns})
         out.append(dataclasses.replace(defaults, **values) if values else defaults)
     return out, set(ns)
+
+
+RUN_SIZE_FLAGS = ("--total-episodes", "--num-seeds", "--eval-episodes")  # explicit ones beat --smoke sizes
+
+
+def without_flags(args: Sequence[str], names: Sequence[str]) -> list[str]:
+    """``args`` minus the flags ``names`` and their values (``--flag VALUE`` and ``--flag=VALUE``)."""
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a in names:
+            skip = True
+        elif not a.startswith(tuple(f"{n}=" for n in names)):
+            out.append(a)
+    return out
