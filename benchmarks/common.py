@@ -106,6 +106,26 @@ def time_call(fn: Callable[[], Any], min_time: float = 1.0, max_reps: int = 50) 
     return total / reps
 
 
+def time_interleaved(
+    fns: dict[str, Callable[[], Any]], min_time: float = 1.0, min_rounds: int = 3, max_rounds: int = 50
+) -> dict[str, float]:
+    """Fastest seconds per call of each already-compiled fn, timed in interleaved rounds (one
+    call of each per round, after one warm-up call each): contenders see the same machine
+    state, so a burst of other load or a slow first call cannot decide a comparison."""
+    times = {name: float("inf") for name in fns}
+    for fn in fns.values():
+        jax.block_until_ready(fn())
+    t_end = time.perf_counter() + min_time
+    rounds = 0
+    while rounds < min_rounds or (time.perf_counter() < t_end and rounds < max_rounds):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            jax.block_until_ready(fn())
+            times[name] = min(times[name], time.perf_counter() - t0)
+        rounds += 1
+    return times
+
+
 def available_memory_bytes() -> int | None:
     """MemAvailable from /proc/meminfo (None where unknown)."""
     try:

@@ -12,6 +12,7 @@ Each peer is skipped, with the reason printed, when it is not installed.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -24,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import compile_row, compile_timed, row, time_call  # noqa: E402
+from common import compile_row, compile_timed, row, time_interleaved  # noqa: E402
 from env_only import _sums, check_checksums, monte_carlo_reference  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -81,24 +82,28 @@ def bench_gymnax(batches: tuple[int, ...], rows: list, quick: bool) -> dict[int,
         refs[name] = monte_carlo_reference(
             env.reset, env.step, env.num_actions, params, EPISODE, include_reset_obs=False
         )
-    target = 2**16 if quick else 2**20
+    # Steps per call: short calls, so that several interleaved rounds fit (the fastest kept).
+    target = 2**16 if quick else 2**18
     out = {}
     for batch in batches:
         steps = max(1, target // (batch * EPISODE)) * EPISODE
-        res = {}
+        calls, compile_times = {}, {}
         for name, (env, params) in contenders.items():
             fn = autoreset_rollout_fn(env, params, batch, steps)
-            compiled, compile_s = compile_timed(fn, jax.random.key(0))
+            compiled, compile_times[name] = compile_timed(fn, jax.random.key(0))
             sums = np.asarray(compiled(jax.random.key(0)), np.float64)
             n_episodes = batch * steps / EPISODE
             check_checksums(f"{name} auto-reset batch {batch}", sums[None], n_episodes, *refs[name], 1024)
-            sec = time_call(lambda: compiled(jax.random.key(1)), min_time=0.3 if quick else 1.0)
+            calls[name] = functools.partial(compiled, jax.random.key(1))
+        seconds = time_interleaved(calls, min_time=0.5 if quick else 3.0)
+        res = {}
+        for name, sec in seconds.items():
             rate = batch * steps / sec  # one step = one trial for both
             res[name] = rate
             extra = {"api": "gymnax.step (auto-reset)", "reference": "Monte-Carlo"}
             rows.append(row("peer_gymnax", name, "autoreset", "env_steps_per_s", batch, rate, False, **extra))
             rows.append(row("peer_gymnax", name, "autoreset", "trials_per_s", batch, rate, False, **extra))
-            rows.append(compile_row("peer_gymnax", name, "autoreset", batch, compile_s, api=extra["api"]))
+            rows.append(compile_row("peer_gymnax", name, "autoreset", batch, compile_times[name], api=extra["api"]))
         out[batch] = (res["bandit"], res["gymnax/BernoulliBandit-misc"])
     rows.append(row("peer_gymnax", "gymnax", "version", "version", 1, None, False, gymnax_version=_version("gymnax")))
     return out

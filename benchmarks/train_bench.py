@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import compile_row, compile_timed, row, time_call  # noqa: E402
+from common import compile_row, compile_timed, row, time_call, time_interleaved  # noqa: E402
 from env_only import env_rollout_fn  # noqa: E402
 from two_step_throughput import train_throughput  # noqa: E402
 
@@ -209,17 +209,8 @@ def bench_profile(rows: list, config: TrainConfig | None = None, min_time: float
         "update": (update_chunk, config.chunk_size),
     }
     # Interleaved rounds, the fastest of each stage: robust to other load on the machine.
-    times = {name: float("inf") for name in stages}
-    for fn, _ in stages.values():
-        jax.block_until_ready(fn())
-    t_end = time.perf_counter() + 4 * min_time
-    rounds = 0
-    while rounds < 3 or (time.perf_counter() < t_end and rounds < 50):
-        for name, (fn, per_call) in stages.items():
-            t0 = time.perf_counter()
-            jax.block_until_ready(fn())
-            times[name] = min(times[name], (time.perf_counter() - t0) / per_call)
-        rounds += 1
+    best = time_interleaved({name: fn for name, (fn, _) in stages.items()}, min_time=4 * min_time)
+    times = {name: best[name] / per_call for name, (_, per_call) in stages.items()}
     parts = {
         "env": times["env"],
         "lstm_forward_and_sampling": max(0.0, times["rollout"] - times["env"]),

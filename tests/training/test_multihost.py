@@ -91,21 +91,48 @@ def test_two_processes_train_the_same_model_as_one(tmp_path):
     for p, (_stdout, stderr) in zip(procs, results):
         assert p.returncode == 0, stderr[-3000:]
 
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["process_count"] == 2
-    assert summary["device_count"] == 2
-    assert summary["sharded_devices"] == 2  # the seed axis really spans both processes
-    assert summary["seeds_of_process_0"] == [3]  # process 0 computed only its own seed
+    dist = json.loads((out / "distributed.json").read_text())
+    assert dist["process_count"] == 2
+    assert dist["device_count"] == 2
+    assert dist["sharded_devices"] == 2  # the seed axis really spans both processes
+    assert dist["seeds_of_process_0"] == [3]  # process 0 computed only its own seed
     lines = (out / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(line)["updates"] for line in lines] == [2, 4]
+    assert json.loads(lines[-1])["seeds"] == [3, 4]
 
-    saved = serialization.msgpack_restore((out / "params.msgpack").read_bytes())
+    ckpts = sorted((out / "checkpoints").glob("update_*.msgpack"))
+    assert [p.name for p in ckpts] == [f"update_{CONFIG.num_updates:09d}.msgpack"]
+    saved = serialization.msgpack_restore(ckpts[0].read_bytes())
     expected = _one_process_params()
     got = serialization.from_state_dict(expected, saved["params"])
     for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(expected)):
         assert a.shape == b.shape
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
     assert int(saved["update"][0]) == CONFIG.num_updates
+
+    # Process 0 then evaluated the run as the experiment script's --eval-only would.
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["experiment"] == "two_step"
+    assert [s["seed"] for s in summary["seeds"]] == [3, 4]
+    assert all(s["episodes_trained"] == CONFIG.total_episodes for s in summary["seeds"])
+    assert summary["trials_per_s"] > 0  # from the multi-host metrics rows
+    assert (out / "eval.npz").is_file() and (out / "analysis.json").is_file()
+    assert any((out / "figures").glob("*.png"))
+    assert "results in" in results[0][0]
+
+
+def test_out_holding_a_run_is_refused_before_any_work(tmp_path):
+    (tmp_path / "config.json").write_text("{}")
+    proc = subprocess.run(
+        [sys.executable, "-m", "metarl_jax.training.distributed", f"--out={tmp_path}", *FLAGS],
+        capture_output=True,
+        text=True,
+        env=_child_env(),
+        timeout=300,
+    )
+    assert proc.returncode == 2
+    assert f"--out={tmp_path}: already holds a run" in proc.stderr
+    assert not (tmp_path / "metrics.jsonl").exists()
 
 
 def test_num_seeds_must_divide_the_global_device_count():
