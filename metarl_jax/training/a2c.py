@@ -20,10 +20,16 @@ from metarl_jax.agents.lstm_actor_critic import LSTMActorCritic, agent_inputs
 from metarl_jax.training.config import validate_encoder
 
 
-def checkpoint_step(f):
-    """Recompute a rollout step's elementwise work in the backward pass, keeping matmul
-    outputs: on CPU, stacking every residual of every step costs more than recomputing."""
-    return jax.checkpoint(f, policy=jax.checkpoint_policies.dots_saveable)
+def checkpoint_step(f: Callable, encoder: str = "none") -> Callable:
+    """Recompute a rollout step in the backward pass instead of stacking its residuals.
+
+    Stacked residuals of every step outgrow the CPU caches and make BPTT memory-bound, so
+    the LSTM agent keeps only the scan carry (``nothing_saveable``); the CNN agent keeps
+    its matmul/conv outputs (``dots_saveable``), which are costly to recompute. Measured
+    on the 2-core CPU in one process, trials/s nothing vs dots: two-step default +4 %,
+    1024 envs +13 %, Harlow +15 %, bandit −3 %, pixel Harlow −8 % (benchmarks/README)."""
+    policy = jax.checkpoint_policies.dots_saveable if encoder == "cnn" else jax.checkpoint_policies.nothing_saveable
+    return jax.checkpoint(f, policy=policy)
 
 
 TRAIN_BRANCH, EVAL_BRANCH, INIT_BRANCH = 0, 1, 2  # fold_in(seed_key, branch)
@@ -173,7 +179,7 @@ def make_rollout(env: Any, env_params: Any, network: LSTMActorCritic, time_input
             jnp.zeros((num_envs,), jnp.float32),
         )
         ts = jnp.arange(num_steps, dtype=jnp.int32)
-        _, out = jax.lax.scan(checkpoint_step(body), carry0, (ts, step_keys, u_act))
+        _, out = jax.lax.scan(checkpoint_step(body, network.encoder), carry0, (ts, step_keys, u_act))
         return Trajectory(*out)
 
     return rollout
