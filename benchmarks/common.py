@@ -27,10 +27,30 @@ def set_mode(mode: str) -> None:
     RUN_INFO["mode"] = mode
 
 
+def _slug(text: str) -> str:
+    text = re.sub(r"\((r|tm)\)", "", text.lower())
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
 def device_slug() -> str:
+    """gpu-<card>, tpu-<kind>, or cpu-<model>-<cores>c: CPUs of one name but another model
+    or core count (machines of one kind can differ between sessions) keep their own rows."""
     d = jax.devices()[0]
-    kind = d.device_kind if d.platform != "cpu" else "cpu"
-    return re.sub(r"[^a-z0-9]+", "-", f"{d.platform}-{kind}".lower()).strip("-")
+    if d.platform != "cpu":
+        return _slug(f"{d.platform}-{d.device_kind}")
+    return _slug(f"cpu-{cpu_model()}-{os.cpu_count()}c")
+
+
+@functools.cache
+def cpu_model() -> str:
+    """/proc/cpuinfo's model name (else platform's guess)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 @functools.cache
@@ -39,15 +59,7 @@ def device_name() -> str:
     d = jax.devices()[0]
     if d.platform != "cpu":
         return f"{d.device_kind} x{jax.device_count()}"
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{model}, {os.cpu_count()} cores"
+    return f"{cpu_model()}, {os.cpu_count()} cores"
 
 
 def row(

@@ -59,7 +59,8 @@ BENCHES: dict[str, tuple[str, str]] = {
         "(`num_envs`) and vmapped seeds; `batch` = num_envs × num_seeds episodes in parallel. Rates after "
         "compilation; `wall_s_projected` = compile + the default budget (20480 episodes per seed) at the "
         "measured rate. `fraction_of_matmul_peak` = trials/s × FLOPs per agent step (6 × multiply-adds of "
-        "the LSTM and heads: forward + backward) ÷ the float32 matmul FLOP/s measured in the same run.",
+        "the LSTM and heads: forward + backward) ÷ the float32 matmul FLOP/s measured in the same run. "
+        "`fraction_of_gemm_cap` = trials/s ÷ the GEMM-shape cap of the same config (its own table below).",
     ),
     "time_to_science": (
         "Time to science (default two-step config)",
@@ -80,6 +81,16 @@ BENCHES: dict[str, tuple[str, str]] = {
     "matmul_peak": (
         "Matmul peak",
         "float32 square matmul, jitted, after compilation: this run's reference FLOP/s.",
+    ),
+    "gemm_cap": (
+        "GEMM-shape cap of training (default config)",
+        "The LSTM's per-step GEMMs at each training config's shapes (seeds batched as in the vmapped update: "
+        "[x,h] is episodes × (inputs + hidden), W is (inputs + hidden) × 4·hidden), each alone in a 100-step "
+        "`lax.scan` whose steps cannot be hoisted or dropped, timed in interleaved rounds (fastest kept). An "
+        "update runs per step the rollout's forward GEMM, its recomputation in the backward pass (the step is "
+        "rematerialised), d[x,h] and dW; the cap is the trials/s an update would reach if it did nothing "
+        "else: no elementwise LSTM work, env, heads, sampling or optimizer. Small GEMMs run far below the "
+        "square-matmul peak, so this, not the peak, bounds what the update's structure allows.",
     ),
     "memory": (
         "Memory per episode",
@@ -230,6 +241,16 @@ def headlines(rows: list[dict[str, Any]]) -> list[str]:
             f"training reaches up to **{best['value']:.1%}** of this run's float32 matmul peak "
             f"({best.get('num_seeds')} seeds × {best.get('num_envs')} episodes)"
         )
+    of_cap = _value(rows, "train", "fraction_of_gemm_cap")
+    if of_cap:
+        default = [r for r in of_cap if r.get("num_seeds") == 8 and r.get("num_envs") == 64]
+        best = max(of_cap, key=lambda r: r["value"])
+        text = "training reaches "
+        if default:
+            text += f"**{default[0]['value']:.0%}** of its GEMM-shape cap at the default config, "
+        if not default or best is not default[0]:
+            text += f"up to {best['value']:.0%} ({best.get('num_seeds')} seeds × {best.get('num_envs')} episodes)"
+        out.append(text.rstrip(", "))
     tts = _value(rows, "time_to_science", "train_s_to_signature")
     frac = _value(rows, "time_to_science", "fraction_with_signature")
     if frac:

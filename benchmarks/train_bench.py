@@ -9,7 +9,7 @@ import dataclasses
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import jax
 import jax.numpy as jnp
@@ -55,6 +55,91 @@ def flops_per_agent_step(config: TrainConfig, env: Any, params: Any) -> int:
     h = config.hidden_size
     macs = (in_dim + h) * 4 * h + h * env.num_actions + h  # fused gates, policy head, value head
     return 6 * macs
+
+
+GEMM_STAGES = ("forward [x,h]@W", "backward d[x,h] = dgates@W^T", "backward dW += [x,h]^T@dgates")
+
+
+def gemm_step_fns(
+    num_seeds: int, num_envs: int, in_plus_hidden: int, gates: int, steps: int
+) -> tuple[dict[str, Callable[[], jax.Array]], tuple[jax.Array, ...]]:
+    """The three per-step GEMM shapes of one update's LSTM, each alone in a ``steps``-long
+    ``lax.scan`` (seeds batched as in the vmapped update) -> ({stage: jitted fn of no
+    arguments}, their inputs (W (S, K, N), [x,h]₀ (S, E, K), dgates₀ (S, E, N))).
+    Each step's operands differ (a step-dependent shift) and every result is used, so XLA
+    can neither hoist nor drop a GEMM; the shift and accumulation add O(E·(K+N)) work."""
+    s, e, k, n = num_seeds, num_envs, in_plus_hidden, gates
+    keys = jax.random.split(jax.random.key(0), 3)
+    w = jax.random.normal(keys[0], (s, k, n), jnp.float32) * 0.05
+    x0 = jax.random.normal(keys[1], (s, e, k), jnp.float32)
+    g0 = jax.random.normal(keys[2], (s, e, n), jnp.float32)
+    ts = jnp.arange(steps, dtype=jnp.float32) * 1e-3
+
+    @jax.jit
+    def forward(w, x0, ts):  # gates_t = [x_t, h_{t-1}] @ W, h_t taken from gates_t
+        def body(xh, t):
+            gates = jnp.einsum("sek,skn->sen", xh + t, w)
+            return gates[..., :k], None
+
+        return jax.lax.scan(body, x0, ts)[0]
+
+    @jax.jit
+    def backward_input(w, g0, ts):  # d[x,h]_t = dgates_t @ W^T
+        def body(acc, t):
+            return acc + jnp.einsum("sen,skn->sek", g0 + t, w), None
+
+        return jax.lax.scan(body, jnp.zeros((s, e, k), jnp.float32), ts)[0]
+
+    @jax.jit
+    def backward_weight(x0, g0, ts):  # dW += [x,h]_t^T @ dgates_t
+        def body(acc, t):
+            return acc + jnp.einsum("sek,sen->skn", x0 + t, g0 - t), None
+
+        return jax.lax.scan(body, jnp.zeros((s, k, n), jnp.float32), ts)[0]
+
+    calls = (lambda: forward(w, x0, ts), lambda: backward_input(w, g0, ts), lambda: backward_weight(x0, g0, ts))
+    return dict(zip(GEMM_STAGES, calls)), (w, x0, g0)
+
+
+def bench_gemm_cap(rows: list, num_envs: int, num_seeds: int, min_time: float = 0.5, steps: int = 100) -> float:
+    """The throughput cap the default update's GEMM shapes alone allow: per step the rollout's
+    forward GEMM, its recomputation in the backward pass (``nothing_saveable``), d[x,h] and
+    dW, each timed alone at num_envs × num_seeds -> trials/s if the update did nothing else."""
+    config = TrainConfig()
+    env, params = make("two_step", variant=default_variant())
+    in_dim = env.observation_shape(params)[0] + env.num_actions + 1 + int(config.time_input)
+    k, n = in_dim + config.hidden_size, 4 * config.hidden_size
+    fns, _ = gemm_step_fns(num_seeds, num_envs, k, n, steps)
+    times = time_interleaved(fns, min_time=min_time)
+    batch = num_envs * num_seeds
+    extra = {"num_seeds": num_seeds, "num_envs": num_envs}
+    flop = 2 * batch * k * n  # per step, each of the three
+    for stage, sec in times.items():
+        per_step = sec / steps
+        rows.append(
+            row("gemm_cap", "two_step", params.variant, "s_per_step", batch, per_step, False, stage=stage, **extra)
+        )
+        rows.append(
+            row(
+                "gemm_cap",
+                "two_step",
+                params.variant,
+                "flop_per_s",
+                batch,
+                flop / per_step,
+                False,
+                stage=stage,
+                **extra,
+            )
+        )
+    forward, d_input, d_weight = (times[s] / steps for s in GEMM_STAGES)
+    step_s = 2 * forward + d_input + d_weight
+    trials_per_step = params.trials_per_episode / env.num_steps(params)
+    cap = batch * trials_per_step / step_s
+    stage = "cap: 2 x forward + d[x,h] + dW"
+    rows.append(row("gemm_cap", "two_step", params.variant, "s_per_step", batch, step_s, False, stage=stage, **extra))
+    rows.append(row("gemm_cap", "two_step", params.variant, "trials_per_s", batch, cap, False, stage=stage, **extra))
+    return cap
 
 
 # --------------------------------------------------------------------------- throughput sweeps

@@ -1,5 +1,6 @@
 """Pieces of the benchmarks: checksums that catch dropped work, generic env rollouts over
-every registered env, shapes-based memory, and the report generated from rows."""
+every registered env, shapes-based memory, the GEMM-shape cap's timed work, device slugs,
+and the report generated from rows."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import common  # noqa: E402
 import env_only  # noqa: E402
 import report  # noqa: E402
+import train_bench  # noqa: E402
 
 from metarl_jax.envs import make, registered_envs  # noqa: E402
 
@@ -53,6 +56,29 @@ def test_episode_bytes_from_shapes():
     assert state_b == 5 * 4 + 1  # five int32 fields and one bool
 
 
+def test_gemm_cap_fns_compute_the_lstm_gemms():
+    """The timed scans do the GEMMs the cap claims (a NumPy loop gives the same results)."""
+    s, e, k, n, steps = 2, 3, 5, 8, 4
+    fns, inputs = train_bench.gemm_step_fns(s, e, k, n, steps)
+    assert tuple(fns) == train_bench.GEMM_STAGES
+    w, x0, g0 = (np.asarray(a, np.float64) for a in inputs)
+    ts = np.arange(steps) * 1e-3
+    xh = x0.copy()
+    d_input, d_weight = np.zeros((s, e, k)), np.zeros((s, k, n))
+    for t in ts:
+        xh = np.einsum("sek,skn->sen", xh + t, w)[..., :k]
+        d_input += np.einsum("sen,skn->sek", g0 + t, w)
+        d_weight += np.einsum("sek,sen->skn", x0 + t, g0 - t)
+    for got, want in zip((fn() for fn in fns.values()), (xh, d_input, d_weight)):
+        np.testing.assert_allclose(np.asarray(got), want, rtol=1e-4, atol=1e-5)
+
+
+def test_device_slug_names_the_cpu_model_and_cores(monkeypatch):
+    monkeypatch.setattr(common, "cpu_model", lambda: "Intel(R) Xeon(R) Platinum 8480+")
+    monkeypatch.setattr(common.os, "cpu_count", lambda: 2)
+    assert common.device_slug() == "cpu-intel-xeon-platinum-8480-2c"
+
+
 def _row(bench, env, unit, batch, value, run_id, mode="full", **extra):
     return {
         "bench": bench,
@@ -80,6 +106,8 @@ def test_report_keeps_the_latest_full_run_and_names_units_and_device(tmp_path):
         _row("peer_neurogym", "neurogym/DawTwoStep-v0", "trials_per_s", 1, 4.0e4, "r", variant="x"),
         _row("naive_loop", "two_step", "trials_per_s", 1, 5.0e3, "r"),
         _row("train", "two_step", "trials_per_s", 512, 1.0e6, "r", num_seeds=8, num_envs=64),
+        _row("train", "two_step", "fraction_of_gemm_cap", 512, 0.5, "r", num_seeds=8, num_envs=64),
+        _row("train", "two_step", "fraction_of_gemm_cap", 8192, 0.75, "r", num_seeds=8, num_envs=1024),
     ]
     rows[4]["variant"] = "single/valid"
     md = report.render(rows)
@@ -89,5 +117,6 @@ def test_report_keeps_the_latest_full_run_and_names_units_and_device(tmp_path):
     assert "trials_per_s (after compile)" in md and "compile s" in md
     assert "vs NeuroGym DawTwoStep-v0, batch 1 (single env)" in md and "**50×**" in md
     assert "**200×**" in md  # default training vs the naive loop
+    assert "**50%** of its GEMM-shape cap at the default config, up to 75% (8 seeds × 1024 episodes)" in md
     png = report.plot_scaling(rows, tmp_path / "scaling.png")
     assert png is not None and png.read_bytes()[:4] == b"\x89PNG"

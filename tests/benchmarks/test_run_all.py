@@ -33,6 +33,7 @@ def test_run_all_smoke_prints_tables_and_writes_results(tmp_path):
         "### Training throughput (default two-step config)",
         "### Time to science (default two-step config)",
         "### Matmul peak",
+        "### GEMM-shape cap of training (default config)",
         "### Memory per episode",
     ):
         assert heading in out, heading
@@ -46,10 +47,23 @@ def test_run_all_smoke_prints_tables_and_writes_results(tmp_path):
     assert rows and all(DESIGN_FIELDS <= set(r) for r in rows)
     assert {r["mode"] for r in rows} == {"smoke"}
     benches = {r["bench"] for r in rows}
-    assert {"env_only", "peer_gymnax", "naive_loop", "train", "time_to_science", "matmul_peak", "memory"} <= benches
+    assert {
+        "env_only",
+        "peer_gymnax",
+        "naive_loop",
+        "train",
+        "time_to_science",
+        "matmul_peak",
+        "gemm_cap",
+        "memory",
+    } <= benches
     env_rows = [r for r in rows if r["bench"] == "env_only" and r["unit"] == "trials_per_s"]
     assert all(r["value"] > 0 and r["compile_included"] is False for r in env_rows)
     assert any(r["unit"] == "compile_s" and r["compile_included"] for r in rows)
+    caps = [r for r in rows if r["bench"] == "gemm_cap" and r["unit"] == "trials_per_s"]
+    assert caps and all(r["value"] > 0 for r in caps)
+    of_cap = [r["value"] for r in rows if r["bench"] == "train" and r["unit"] == "fraction_of_gemm_cap"]
+    assert of_cap and all(v > 0 for v in of_cap)
     md = (tmp_path / "RESULTS.md").read_text()
     assert md.startswith("# Benchmark results") and "### Env-only throughput" in md
     assert (tmp_path / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
