@@ -1,20 +1,43 @@
 """Shared fixtures: tiny configs so the suite stays fast on 2 cores."""
 
+import os
+import tempfile
+
 import jax
 import jax.monitoring
 import pytest
 
 from metarl_jax.training.config import TrainConfig
 
+# One XLA compilation cache for the whole session, this process and the scripts the tests
+# start (through the environment): the smoke runs of the README, the pipeline and the
+# benchmarks compile the same programs many times over. Fresh per session, so nothing
+# outside the suite is read; compile_counter counts cache hits as compiles.
+_XLA_CACHE = {
+    "JAX_COMPILATION_CACHE_DIR": tempfile.mkdtemp(prefix="metarl-jax-tests-xla-"),
+    "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+    "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1",
+}
+os.environ.update(_XLA_CACHE)
+jax.config.update("jax_compilation_cache_dir", _XLA_CACHE["JAX_COMPILATION_CACHE_DIR"])
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+
 _COMPILES: list[str] = []
 
 
-def _listener(event: str, duration: float, **kwargs) -> None:
+def _duration_listener(event: str, duration: float, **kwargs) -> None:
     if event == "/jax/core/compile/backend_compile_duration":
         _COMPILES.append(event)
 
 
-jax.monitoring.register_event_duration_secs_listener(_listener)
+def _event_listener(event: str, **kwargs) -> None:
+    if event == "/jax/compilation_cache/cache_hits":  # an executable loaded instead of compiled
+        _COMPILES.append(event)
+
+
+jax.monitoring.register_event_duration_secs_listener(_duration_listener)
+jax.monitoring.register_event_listener(_event_listener)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -34,7 +57,8 @@ def _private_cache_dir(tmp_path_factory):
 
 @pytest.fixture
 def compile_counter():
-    """Returns a callable giving the number of XLA backend compilations so far."""
+    """Returns a callable giving the number of XLA executables built (or loaded from the
+    session's compilation cache) so far."""
     return lambda: len(_COMPILES)
 
 

@@ -310,11 +310,9 @@ def make_train(config: Any, env: Any, env_params: Any) -> TrainFns:
 
         return jax.lax.scan(body, state, jnp.arange(config.chunk_size, dtype=jnp.int32))
 
-    # The CNN's many small ops would each compile on their own when run eagerly (seconds);
-    # jitted, the init is one compilation. Same numbers either way (checked bit for bit).
-    init_all = jax.jit(jax.vmap(init_one)) if config.encoder == "cnn" else jax.vmap(init_one)
-
-    def init(seed_keys: jax.Array) -> TrainState:
-        return init_all(seed_keys)
+    # Run eagerly, every op of the init (the agent's forward pass, orthogonal init, the
+    # optimizer state) compiles on its own (tens of compilations, seconds); jitted, the init
+    # is one compilation. Same numbers either way (tests/training/test_train.py).
+    init = jax.jit(jax.vmap(init_one))  # seed keys (S,) -> TrainState; init.__wrapped__ runs eagerly
 
     return TrainFns(init, update, jax.jit(update_chunk, donate_argnums=0), rollout, network)

@@ -84,3 +84,17 @@ def test_metrics_are_float32_and_finite(tiny_config):
         assert v.dtype == jnp.float32, k
         assert np.all(np.isfinite(np.asarray(v))), k
     assert state.update.dtype == jnp.int32
+
+
+def test_jitted_init_matches_eager_init(tiny_config):
+    """The init is jitted (one compilation instead of one per op); the numbers are those of
+    running it op by op, bit for bit, for the LSTM agent and the CNN agent."""
+    cnn = dataclasses.replace(tiny_config, encoder="cnn", hidden_size=8)
+    for config, name in ((tiny_config, "two_step"), (cnn, "harlow_pixels")):
+        fns = make_train(config, *make(name))
+        keys = seed_keys(config)
+        jitted, eager = fns.init(keys), fns.init.__wrapped__(keys)
+        for a, b in zip(jax.tree.leaves(jitted.params), jax.tree.leaves(eager.params)):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+        for a, b in zip(jax.tree.leaves(jitted.opt_state), jax.tree.leaves(eager.opt_state)):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
