@@ -113,32 +113,19 @@ def bench_gemm_cap(rows: list, num_envs: int, num_seeds: int, min_time: float = 
     times = time_interleaved(fns, min_time=min_time)
     batch = num_envs * num_seeds
     extra = {"num_seeds": num_seeds, "num_envs": num_envs}
+
+    def add(unit: str, value: float, stage: str) -> None:
+        rows.append(row("gemm_cap", "two_step", params.variant, unit, batch, value, False, stage=stage, **extra))
+
     flop = 2 * batch * k * n  # per step, each of the three
     for stage, sec in times.items():
-        per_step = sec / steps
-        rows.append(
-            row("gemm_cap", "two_step", params.variant, "s_per_step", batch, per_step, False, stage=stage, **extra)
-        )
-        rows.append(
-            row(
-                "gemm_cap",
-                "two_step",
-                params.variant,
-                "flop_per_s",
-                batch,
-                flop / per_step,
-                False,
-                stage=stage,
-                **extra,
-            )
-        )
+        add("s_per_step", sec / steps, stage)
+        add("flop_per_s", flop * steps / sec, stage)
     forward, d_input, d_weight = (times[s] / steps for s in GEMM_STAGES)
     step_s = 2 * forward + d_input + d_weight
-    trials_per_step = params.trials_per_episode / env.num_steps(params)
-    cap = batch * trials_per_step / step_s
-    stage = "cap: 2 x forward + d[x,h] + dW"
-    rows.append(row("gemm_cap", "two_step", params.variant, "s_per_step", batch, step_s, False, stage=stage, **extra))
-    rows.append(row("gemm_cap", "two_step", params.variant, "trials_per_s", batch, cap, False, stage=stage, **extra))
+    cap = batch * params.trials_per_episode / env.num_steps(params) / step_s
+    add("s_per_step", step_s, "cap: 2 x forward + d[x,h] + dW")
+    add("trials_per_s", cap, "cap: 2 x forward + d[x,h] + dW")
     return cap
 
 

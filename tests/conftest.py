@@ -1,6 +1,8 @@
 """Shared fixtures: tiny configs so the suite stays fast on 2 cores."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 import jax
@@ -11,14 +13,15 @@ from metarl_jax.training.config import TrainConfig
 
 # One XLA compilation cache for the whole session, this process and the scripts the tests
 # start (through the environment): the smoke runs of the README, the pipeline and the
-# benchmarks compile the same programs many times over. Fresh per session, so nothing
-# outside the suite is read; compile_counter counts cache hits as compiles.
+# benchmarks compile the same programs many times over. Fresh per session (and removed
+# at exit), so nothing outside the suite is read; compile_counter counts cache hits as compiles.
 _XLA_CACHE = {
     "JAX_COMPILATION_CACHE_DIR": tempfile.mkdtemp(prefix="metarl-jax-tests-xla-"),
     "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
     "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "-1",
 }
 os.environ.update(_XLA_CACHE)
+atexit.register(shutil.rmtree, _XLA_CACHE["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
 jax.config.update("jax_compilation_cache_dir", _XLA_CACHE["JAX_COMPILATION_CACHE_DIR"])
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
 jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
