@@ -48,10 +48,16 @@ def bench_matmul(rows: list, n: int = 2048, min_time: float = 0.5) -> float:
     return flops
 
 
+def lstm_input_size(config: TrainConfig, env: Any, params: Any) -> int:
+    """Width of the agent's input: observation, one-hot previous action, previous reward
+    (and the trial-time input where the config has it)."""
+    return env.observation_shape(params)[0] + env.num_actions + 1 + int(config.time_input)
+
+
 def flops_per_agent_step(config: TrainConfig, env: Any, params: Any) -> int:
     """Multiply-adds of one LSTM actor-critic step × 2 (FLOPs) × 3 (forward + backward: the
     backward pass costs two matmuls per forward one). Elementwise work is not counted."""
-    in_dim = env.observation_shape(params)[0] + env.num_actions + 1 + int(config.time_input)
+    in_dim = lstm_input_size(config, env, params)
     h = config.hidden_size
     macs = (in_dim + h) * 4 * h + h * env.num_actions + h  # fused gates, policy head, value head
     return 6 * macs
@@ -107,8 +113,7 @@ def bench_gemm_cap(rows: list, num_envs: int, num_seeds: int, min_time: float = 
     dW, each timed alone at num_envs × num_seeds -> trials/s if the update did nothing else."""
     config = TrainConfig()
     env, params = make("two_step", variant=default_variant())
-    in_dim = env.observation_shape(params)[0] + env.num_actions + 1 + int(config.time_input)
-    k, n = in_dim + config.hidden_size, 4 * config.hidden_size
+    k, n = lstm_input_size(config, env, params) + config.hidden_size, 4 * config.hidden_size
     fns, _ = gemm_step_fns(num_seeds, num_envs, k, n, steps)
     times = time_interleaved(fns, min_time=min_time)
     batch = num_envs * num_seeds
