@@ -188,6 +188,11 @@ def _value(rows, bench, unit, **match) -> list[dict[str, Any]]:
     ]
 
 
+def _default_config(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of the default training config (TrainConfig(): 8 seeds × 64 episodes)."""
+    return [r for r in rows if r.get("num_seeds") == 8 and r.get("num_envs") == 64]
+
+
 def headlines(rows: list[dict[str, Any]]) -> list[str]:
     """Side-by-side ratios from one device's rows (each measured in one run on this device)."""
     out = []
@@ -223,7 +228,7 @@ def headlines(rows: list[dict[str, Any]]) -> list[str]:
     naive = _value(rows, "naive_loop", "trials_per_s")
     train = _value(rows, "train", "trials_per_s")
     if naive and train:
-        default = [r for r in train if r.get("num_seeds") == 8 and r.get("num_envs") == 64]
+        default = _default_config(train)
         best = max(train, key=lambda r: r["value"])
         if default:
             out.append(
@@ -243,7 +248,7 @@ def headlines(rows: list[dict[str, Any]]) -> list[str]:
         )
     of_cap = _value(rows, "train", "fraction_of_gemm_cap")
     if of_cap:
-        default = [r for r in of_cap if r.get("num_seeds") == 8 and r.get("num_envs") == 64]
+        default = _default_config(of_cap)
         best = max(of_cap, key=lambda r: r["value"])
         text = "training reaches "
         if default:
