@@ -173,6 +173,9 @@ def parse(spec: Experiment, argv: Sequence[str] | None, prog: str) -> Setup:
         validate_encoder(train_cfg, tuple(env.observation_shape(env_params)))
         import jax
 
+        from metarl_jax.training.cpu_devices import configure_cpu_devices
+
+        configure_cpu_devices(train_cfg.num_seeds, run_cfg.cpu_devices)  # before JAX starts
         validate_run_config(run_cfg, train_cfg, jax.device_count())
     except ConfigError as err:
         config_error_exit(prog, err)

@@ -26,6 +26,11 @@ jax.config.update("jax_compilation_cache_dir", _XLA_CACHE["JAX_COMPILATION_CACHE
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
 jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
 
+# In-process tests run on one CPU device whatever the test order (an experiment parsed in
+# this process would otherwise split the CPU into one device per core, see
+# metarl_jax.training.cpu_devices); the scripts the tests start choose their own count.
+jax.config.update("jax_num_cpu_devices", 1)
+
 _COMPILES: list[str] = []
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from metarl_jax import pipeline
 from metarl_jax.plotting.__main__ import main as plotting_main
+from metarl_jax.training.cpu_devices import available_cores, seed_device_count
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,6 +59,8 @@ def test_summary_has_design_shape(smoke_run):
     assert set(s["aggregate"]["model_based_signature"]) == {"fraction"}
     config = json.loads((run_dir / "config.json").read_text())
     assert config["train"]["num_seeds"] == 2 and config["environment"]["jax"]
+    # the script split the CPU into one device per core, as many as divide the 2 seeds
+    assert config["environment"]["device_count"] == seed_device_count(2, available_cores())
     metrics = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert metrics[-1]["updates"] == 4 and metrics[-1]["episodes"] == 64
     assert len(metrics[-1]["reward_per_trial_seeds"]) == 2

@@ -66,6 +66,7 @@ class RunConfig:
     tensorboard: bool = False  # also write TensorBoard event files (needs tensorboardX)
     quiet: bool = False  # no progress bar
     smoke: bool = False  # tiny sizes: the whole pipeline in seconds (tests, CI)
+    cpu_devices: int | None = None  # XLA CPU devices the seeds are split over; unset: one per core dividing num_seeds
 
 
 def validate_train_config(config: TrainConfig) -> None:
