@@ -27,6 +27,15 @@ def set_mode(mode: str) -> None:
     RUN_INFO["mode"] = mode
 
 
+def configure_devices(requested: int | None = None) -> None:
+    """Split a CPU into ``requested`` XLA devices, by default one per core, as the experiment
+    scripts do (metarl_jax.training.cpu_devices), before JAX starts; training benches shard
+    their seeds over as many as divide the seed count. Raises ConfigError on a bad request."""
+    from metarl_jax.training.cpu_devices import available_cores, configure_cpu_devices
+
+    configure_cpu_devices(available_cores(), requested)  # as many seeds as cores: one device each
+
+
 def _slug(text: str) -> str:
     text = re.sub(r"\((r|tm)\)", "", text.lower())
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")

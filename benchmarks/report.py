@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 HERE = Path(__file__).resolve().parent
 MODE_RANK = {"full": 2, "quick": 1, "smoke": 0}
-CONFIG_KEYS = ("api", "stage", "num_seeds", "num_envs", "seed")
+CONFIG_KEYS = ("api", "stage", "num_seeds", "num_envs", "devices", "seed")
 SKIP_UNITS = ("version",)
 
 BENCHES: dict[str, tuple[str, str]] = {
@@ -56,7 +56,9 @@ BENCHES: dict[str, tuple[str, str]] = {
     "train": (
         "Training throughput (default two-step config)",
         "`TrainConfig()` defaults (LSTM-48, RMSProp, `trial` variant), varying episodes per update per seed "
-        "(`num_envs`) and vmapped seeds; `batch` = num_envs × num_seeds episodes in parallel. Rates after "
+        "(`num_envs`) and vmapped seeds; `batch` = num_envs × num_seeds episodes in parallel; `devices` = "
+        "the XLA devices the seeds are sharded over (on a CPU, one per core as the experiment scripts split "
+        "it, as many as divide num_seeds). Rates after "
         "compilation; `wall_s_projected` = compile + the default budget (20480 episodes per seed) at the "
         "measured rate. `fraction_of_matmul_peak` = trials/s × FLOPs per agent step (6 × multiply-adds of "
         "the LSTM and heads: forward + backward) ÷ the float32 matmul FLOP/s measured in the same run. "
@@ -73,8 +75,8 @@ BENCHES: dict[str, tuple[str, str]] = {
         "Profile of one update (default config)",
         "Seconds per update split by what each stage adds: env (env-only rollout of the same episodes), LSTM "
         "forward and action sampling (rollout − env), backward (gradient − rollout), optimizer and the rest "
-        "(full update − gradient); each stage jitted on its own, after compilation, timed in interleaved "
-        "rounds (fastest kept). The `measured:` rows are the stages themselves; a stage compiled alone can "
+        "(full update − gradient); on one device; each stage jitted on its own, after compilation, timed in "
+        "interleaved rounds (fastest kept). The `measured:` rows are the stages themselves; a stage compiled alone can "
         "be slower than inside the fused update (a standalone gradient vs the scanned update), so a "
         "difference below 0 shows as 0.",
     ),
@@ -84,7 +86,7 @@ BENCHES: dict[str, tuple[str, str]] = {
     ),
     "gemm_cap": (
         "GEMM-shape cap of training (default config)",
-        "The LSTM's per-step GEMMs at each training config's shapes (seeds batched as in the vmapped update: "
+        "The LSTM's per-step GEMMs at each training config's shapes (seeds batched and sharded as in the update: "
         "[x,h] is episodes × (inputs + hidden), W is (inputs + hidden) × 4·hidden), each alone in a 100-step "
         "`lax.scan` whose steps cannot be hoisted or dropped, timed in interleaved rounds (fastest kept). An "
         "update runs per step the rollout's forward GEMM, its recomputation in the backward pass (the step is "

@@ -27,10 +27,11 @@ import env_only  # noqa: E402
 import peers_bench  # noqa: E402
 import report  # noqa: E402
 import train_bench  # noqa: E402
-from common import BATCHES, RESULTS, append_rows, device_name, row, set_mode  # noqa: E402
+from common import BATCHES, RESULTS, append_rows, configure_devices, device_name, row, set_mode  # noqa: E402
 from two_step_throughput import bench_naive  # noqa: E402
 
 from metarl_jax.envs import make, registered_envs  # noqa: E402
+from metarl_jax.envs.base import ConfigError  # noqa: E402
 from metarl_jax.training.config import TrainConfig  # noqa: E402
 
 SECTIONS = ("env", "peers", "naive", "matmul", "train", "science", "profile", "memory")
@@ -140,7 +141,10 @@ def run(args: argparse.Namespace) -> list[dict]:
     only = set(args.only.split(",")) if args.only else set(SECTIONS)
     quick = mode != "full"
     rows: list[dict] = []
-    print(f"device: {device_name()} ({jax.devices()[0].platform}), jax {jax.__version__}, mode {mode}")
+    print(
+        f"device: {device_name()} ({jax.devices()[0].platform}, {jax.device_count()} device(s): training shards "
+        f"seeds over as many as divide them), jax {jax.__version__}, mode {mode}"
+    )
 
     if "env" in only:
         t0 = section("env-only throughput (env steps/s, trials/s after compilation)")
@@ -279,9 +283,16 @@ def main(argv=None) -> int:
     parser.add_argument("--only", help=f"comma-separated sections: {','.join(SECTIONS)}")
     parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where rows are appended")
     parser.add_argument("--out-dir", type=Path, default=HERE, help="where RESULTS.md and scaling.png go")
+    parser.add_argument(
+        "--cpu-devices", type=int, help="XLA CPU devices training shards seeds over (default: one per core)"
+    )
     args = parser.parse_args(argv)
     if args.only and not set(args.only.split(",")) <= set(SECTIONS):
         parser.error(f"--only={args.only}: choose from {','.join(SECTIONS)}")
+    try:
+        configure_devices(args.cpu_devices)
+    except ConfigError as err:
+        parser.error(str(err))
     t0 = time.perf_counter()
     rows = run(args)
     print("\n" + report.render(rows, title=False))

@@ -23,6 +23,7 @@ from two_step_throughput import train_throughput  # noqa: E402
 from metarl_jax.analysis.two_step import analyse_seed, trial_arrays  # noqa: E402
 from metarl_jax.envs import make  # noqa: E402
 from metarl_jax.evaluation import eval_episode_keys  # noqa: E402
+from metarl_jax.pipeline import seed_devices, shard_seeds  # noqa: E402
 from metarl_jax.training.a2c import (  # noqa: E402
     TRAIN_BRANCH,
     a2c_loss,
@@ -67,18 +68,20 @@ GEMM_STAGES = ("forward [x,h]@W", "backward d[x,h] = dgates@W^T", "backward dW +
 
 
 def gemm_step_fns(
-    num_seeds: int, num_envs: int, in_plus_hidden: int, gates: int, steps: int
+    num_seeds: int, num_envs: int, in_plus_hidden: int, gates: int, steps: int, devices: list | None = None
 ) -> tuple[dict[str, Callable[[], jax.Array]], tuple[jax.Array, ...]]:
     """The three per-step GEMM shapes of one update's LSTM, each alone in a ``steps``-long
     ``lax.scan`` (seeds batched as in the vmapped update) -> ({stage: jitted fn of no
     arguments}, their inputs (W (S, K, N), [x,h]₀ (S, E, K), dgates₀ (S, E, N))).
     Each step's operands differ (a step-dependent shift) and every result is used, so XLA
-    can neither hoist nor drop a GEMM; the shift and accumulation add O(E·(K+N)) work."""
+    can neither hoist nor drop a GEMM; the shift and accumulation add O(E·(K+N)) work.
+    The seed axis is sharded across ``devices`` (default: one device), as training shards it."""
     s, e, k, n = num_seeds, num_envs, in_plus_hidden, gates
     keys = jax.random.split(jax.random.key(0), 3)
     w = jax.random.normal(keys[0], (s, k, n), jnp.float32) * 0.05
     x0 = jax.random.normal(keys[1], (s, e, k), jnp.float32)
     g0 = jax.random.normal(keys[2], (s, e, n), jnp.float32)
+    w, x0, g0 = shard_seeds((w, x0, g0), devices)
     ts = jnp.arange(steps, dtype=jnp.float32) * 1e-3
 
     @jax.jit
@@ -114,10 +117,11 @@ def bench_gemm_cap(rows: list, num_envs: int, num_seeds: int, min_time: float = 
     config = TrainConfig()
     env, params = make("two_step", variant=default_variant())
     k, n = lstm_input_size(config, env, params) + config.hidden_size, 4 * config.hidden_size
-    fns, _ = gemm_step_fns(num_seeds, num_envs, k, n, steps)
+    devices = seed_devices(num_seeds)
+    fns, _ = gemm_step_fns(num_seeds, num_envs, k, n, steps, devices)
     times = time_interleaved(fns, min_time=min_time)
     batch = num_envs * num_seeds
-    extra = {"num_seeds": num_seeds, "num_envs": num_envs}
+    extra = {"num_seeds": num_seeds, "num_envs": num_envs, "devices": len(devices)}
 
     def add(unit: str, value: float, stage: str) -> None:
         rows.append(row("gemm_cap", "two_step", params.variant, unit, batch, value, False, stage=stage, **extra))
@@ -188,7 +192,8 @@ def bench_time_to_science(
     config = config or TrainConfig()
     env, params = make("two_step", **(env_overrides or {}))
     fns = make_train(config, env, params)
-    state = fns.init(seed_keys(config))
+    devices = seed_devices(config.num_seeds)
+    state = shard_seeds(fns.init(seed_keys(config)), devices)  # as the experiment scripts shard it
     t_start = time.perf_counter()
     chunk = jnp.int32(config.chunk_size)
     update_chunk, compile_s = compile_timed(fns.update_chunk, state, chunk)
@@ -221,12 +226,12 @@ def bench_time_to_science(
     variant, batch = params.variant, config.num_envs
     for seed in seeds:
         episodes, secs = first.get(seed, (None, None))
-        extra = {"seed": seed, "num_seeds": config.num_seeds, "num_envs": config.num_envs}
+        extra = {"seed": seed, "num_seeds": config.num_seeds, "num_envs": config.num_envs, "devices": len(devices)}
         rows.append(
             row("time_to_science", "two_step", variant, "episodes_to_signature", batch, episodes, False, **extra)
         )
         rows.append(row("time_to_science", "two_step", variant, "train_s_to_signature", batch, secs, False, **extra))
-    extra = {"num_seeds": config.num_seeds, "num_envs": config.num_envs, "seed": "all"}
+    extra = {"num_seeds": config.num_seeds, "num_envs": config.num_envs, "seed": "all", "devices": len(devices)}
     fraction = len(first) / len(seeds)
     rows.append(row("time_to_science", "two_step", variant, "fraction_with_signature", batch, fraction, False, **extra))
     rows.append(row("time_to_science", "two_step", variant, "wall_s", batch, wall, True, **extra))

@@ -16,11 +16,22 @@ import jax
 import jax.numpy as jnp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import BATCHES, append_rows, compile_row, compile_timed, row, set_mode, time_call  # noqa: E402
+from common import (  # noqa: E402
+    BATCHES,
+    append_rows,
+    compile_row,
+    compile_timed,
+    configure_devices,
+    row,
+    set_mode,
+    time_call,
+)
 from env_only import bench_env as bench_env_generic  # noqa: E402
 
 from metarl_jax.agents import agent_inputs  # noqa: E402
 from metarl_jax.envs import make  # noqa: E402
+from metarl_jax.envs.base import ConfigError  # noqa: E402
+from metarl_jax.pipeline import seed_devices, shard_seeds  # noqa: E402
 from metarl_jax.training.a2c import a2c_loss, discounted_returns, make_optimizer, make_train, step_discounts  # noqa: E402
 from metarl_jax.training.config import TrainConfig  # noqa: E402
 from metarl_jax.training.loop import seed_keys  # noqa: E402
@@ -39,7 +50,8 @@ def train_throughput(variant: str, num_envs: int, num_seeds: int, rows, quick: b
     chunk = chunk or (2 if quick else max(1, min(5, 20480 // (num_envs * num_seeds))))
     cfg = TrainConfig(num_seeds=num_seeds, num_envs=num_envs, chunk_size=chunk, total_episodes=num_envs * chunk)
     fns = make_train(cfg, env, params)
-    state = fns.init(seed_keys(cfg))
+    devices = seed_devices(num_seeds)  # seeds sharded as the experiment scripts shard them
+    state = shard_seeds(fns.init(seed_keys(cfg)), devices)
     compiled, compile_s = compile_timed(fns.update_chunk, state, jnp.int32(chunk))
     holder = [state]
 
@@ -54,7 +66,7 @@ def train_throughput(variant: str, num_envs: int, num_seeds: int, rows, quick: b
     default_updates = -(-TrainConfig().total_episodes // num_envs)
     wall_s = compile_s + default_updates * sec_per_update
     batch = num_envs * num_seeds
-    extra = {"num_seeds": num_seeds, "num_envs": num_envs}
+    extra = {"num_seeds": num_seeds, "num_envs": num_envs, "devices": len(devices)}
     rows.append(row("train", "two_step", variant, "trials_per_s", batch, trials_s, False, **extra))
     rows.append(row("train", "two_step", variant, "agent_steps_per_s", batch, steps_s, False, **extra))
     rows.append(row("train", "two_step", variant, "s_per_update", batch, sec_per_update, False, **extra))
@@ -135,11 +147,18 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer batches and shorter timings (~1 min)")
     parser.add_argument("--variant", default="trial", choices=["trial", "two_stage"])
     parser.add_argument("--no-save", action="store_true", help="print only; do not append to results/")
+    parser.add_argument(
+        "--cpu-devices", type=int, help="XLA CPU devices training shards seeds over (default: one per core)"
+    )
     args = parser.parse_args(argv)
+    try:
+        configure_devices(args.cpu_devices)
+    except ConfigError as err:
+        parser.error(str(err))
     set_mode("quick" if args.quick else "full")
     rows: list = []
     batches = (1, 256, 4096) if args.quick else BATCHES
-    print(f"device: {jax.devices()[0]}  jax {jax.__version__}  variant={args.variant}")
+    print(f"devices: {jax.devices()}  jax {jax.__version__}  variant={args.variant}")
     env_out = bench_env(args.variant, batches, rows, args.quick)
     print("\nenv only (random actions, after compilation)")
     print(f"{'batch':>8} {'env steps/s':>14} {'trials/s':>14}")

@@ -195,12 +195,23 @@ def parse(spec: Experiment, argv: Sequence[str] | None, prog: str) -> Setup:
 # --------------------------------------------------------------------------- the run
 
 
-def shard_seeds(tree: Any) -> Any:
-    """Place the leading (seed) axis of every leaf across all devices (Mesh + NamedSharding)."""
+def seed_devices(num_seeds: int) -> list[Any]:
+    """The first d devices, d the largest device count that divides ``num_seeds``."""
+    import jax
+
+    from metarl_jax.training.cpu_devices import seed_device_count
+
+    devices = jax.devices()
+    return devices[: seed_device_count(num_seeds, len(devices))]
+
+
+def shard_seeds(tree: Any, devices: Sequence[Any] | None = None) -> Any:
+    """Place the leading (seed) axis of every leaf across ``devices`` (default: all) with
+    Mesh + NamedSharding; the seed count must be a multiple of the device count."""
     import jax
     from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
-    devices = jax.devices()
+    devices = list(devices or jax.devices())
     if len(devices) == 1:
         return jax.device_put(tree, devices[0])
     mesh = Mesh(np.array(devices), ("seed",))
