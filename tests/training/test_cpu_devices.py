@@ -37,12 +37,14 @@ def test_default_is_one_device_per_core_dividing_the_seeds():
     out = _child(
         """
         import json, jax
+        from metarl_jax.pipeline import seed_devices
         from metarl_jax.training import cpu_devices
         cpu_devices.available_cores = lambda: 4  # as on a 4-core machine
-        print(json.dumps([cpu_devices.configure_cpu_devices(6), jax.device_count()]))
+        count = cpu_devices.configure_cpu_devices(6)
+        print(json.dumps([count, jax.device_count(), len(seed_devices(4)), len(seed_devices(9))]))
         """
     )
-    assert out == [3, 3]
+    assert out == [3, 3, 2, 3]  # 6 seeds on 4 cores: 3 devices; benches with 4 or 9 seeds use 2 or 3
 
 
 def test_an_explicit_count_wins_and_a_preset_one_is_kept():
