@@ -36,8 +36,9 @@ def preset_cpu_devices() -> str | None:
     ``jax.config``), or None when it is JAX's default (one device)."""
     if FORCE_FLAG in os.environ.get("XLA_FLAGS", ""):
         return f"XLA_FLAGS (--{FORCE_FLAG})"
-    if jax.config.jax_num_cpu_devices != -1:  # JAX_NUM_CPU_DEVICES sets it too
-        return f"jax_num_cpu_devices={jax.config.jax_num_cpu_devices} (or JAX_NUM_CPU_DEVICES)"
+    preset = getattr(jax.config, "jax_num_cpu_devices", -1)  # JAX_NUM_CPU_DEVICES sets it too
+    if preset != -1:
+        return f"jax_num_cpu_devices={preset} (or JAX_NUM_CPU_DEVICES)"
     return None
 
 
@@ -54,6 +55,9 @@ def configure_cpu_devices(num_seeds: int, requested: int | None = None) -> int |
             raise ConfigError("cpu_devices", requested, f"conflicts with {preset}: set the CPU device count once")
         return None
     count = requested if requested is not None else seed_device_count(num_seeds, available_cores())
+    if not hasattr(jax.config, "jax_num_cpu_devices"):  # older JAX: the flag, read when JAX starts
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} --{FORCE_FLAG}={count}".strip()
+        return count
     try:
         jax.config.update("jax_num_cpu_devices", count)
     except RuntimeError:  # backends already initialised: the count is fixed for this process

@@ -87,3 +87,18 @@ def test_a_count_jax_cannot_take_is_refused_in_one_clear_error():
     )
     assert out[0] is None and out[2] == 1
     assert "fresh process" in out[1]
+
+
+def test_older_jax_without_the_config_gets_the_xla_flag():
+    out = _child(
+        """
+        import json, os, types, jax
+        from metarl_jax.training import cpu_devices
+        cpu_devices.jax = types.SimpleNamespace(config=object())  # a JAX without jax_num_cpu_devices
+        count = cpu_devices.configure_cpu_devices(8, 2)
+        print(json.dumps([count, os.environ["XLA_FLAGS"], jax.device_count()]))
+        """,
+        XLA_FLAGS="--xla_cpu_enable_fast_math=false",
+    )
+    assert out == [2, "--xla_cpu_enable_fast_math=false --xla_force_host_platform_device_count=2", 2]
+
