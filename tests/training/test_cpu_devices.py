@@ -101,4 +101,3 @@ def test_older_jax_without_the_config_gets_the_xla_flag():
         XLA_FLAGS="--xla_cpu_enable_fast_math=false",
     )
     assert out == [2, "--xla_cpu_enable_fast_math=false --xla_force_host_platform_device_count=2", 2]
-
