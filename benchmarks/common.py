@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import functools
 import json
@@ -27,13 +28,24 @@ def set_mode(mode: str) -> None:
     RUN_INFO["mode"] = mode
 
 
-def configure_devices(requested: int | None = None) -> None:
+def add_cpu_devices_flag(parser: argparse.ArgumentParser) -> None:
+    """``--cpu-devices N``: XLA CPU devices training shards seeds over (default: one per core)."""
+    parser.add_argument(
+        "--cpu-devices", type=int, help="XLA CPU devices training shards seeds over (default: one per core)"
+    )
+
+
+def configure_devices(parser: argparse.ArgumentParser, requested: int | None) -> None:
     """Split a CPU into ``requested`` XLA devices, by default one per core, as the experiment
     scripts do (metarl_jax.training.cpu_devices), before JAX starts; training benches shard
-    their seeds over as many as divide the seed count. Raises ConfigError on a bad request."""
+    their seeds over as many as divide the seed count. A bad request is a parser error."""
+    from metarl_jax.envs.base import ConfigError
     from metarl_jax.training.cpu_devices import available_cores, configure_cpu_devices
 
-    configure_cpu_devices(available_cores(), requested)  # as many seeds as cores: one device each
+    try:
+        configure_cpu_devices(available_cores(), requested)  # as many seeds as cores: one device each
+    except ConfigError as err:
+        parser.error(str(err))
 
 
 def _slug(text: str) -> str:

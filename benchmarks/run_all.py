@@ -27,11 +27,10 @@ import env_only  # noqa: E402
 import peers_bench  # noqa: E402
 import report  # noqa: E402
 import train_bench  # noqa: E402
-from common import BATCHES, RESULTS, append_rows, configure_devices, device_name, row, set_mode  # noqa: E402
+from common import BATCHES, RESULTS, add_cpu_devices_flag, append_rows, configure_devices, device_name, row, set_mode  # noqa: E402
 from two_step_throughput import bench_naive  # noqa: E402
 
 from metarl_jax.envs import make, registered_envs  # noqa: E402
-from metarl_jax.envs.base import ConfigError  # noqa: E402
 from metarl_jax.training.config import TrainConfig  # noqa: E402
 
 SECTIONS = ("env", "peers", "naive", "matmul", "train", "science", "profile", "memory")
@@ -283,16 +282,11 @@ def main(argv=None) -> int:
     parser.add_argument("--only", help=f"comma-separated sections: {','.join(SECTIONS)}")
     parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where rows are appended")
     parser.add_argument("--out-dir", type=Path, default=HERE, help="where RESULTS.md and scaling.png go")
-    parser.add_argument(
-        "--cpu-devices", type=int, help="XLA CPU devices training shards seeds over (default: one per core)"
-    )
+    add_cpu_devices_flag(parser)
     args = parser.parse_args(argv)
     if args.only and not set(args.only.split(",")) <= set(SECTIONS):
         parser.error(f"--only={args.only}: choose from {','.join(SECTIONS)}")
-    try:
-        configure_devices(args.cpu_devices)
-    except ConfigError as err:
-        parser.error(str(err))
+    configure_devices(parser, args.cpu_devices)
     t0 = time.perf_counter()
     rows = run(args)
     print("\n" + report.render(rows, title=False))

@@ -18,6 +18,7 @@ import jax.numpy as jnp
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
     BATCHES,
+    add_cpu_devices_flag,
     append_rows,
     compile_row,
     compile_timed,
@@ -30,7 +31,6 @@ from env_only import bench_env as bench_env_generic  # noqa: E402
 
 from metarl_jax.agents import agent_inputs  # noqa: E402
 from metarl_jax.envs import make  # noqa: E402
-from metarl_jax.envs.base import ConfigError  # noqa: E402
 from metarl_jax.pipeline import seed_devices, shard_seeds  # noqa: E402
 from metarl_jax.training.a2c import a2c_loss, discounted_returns, make_optimizer, make_train, step_discounts  # noqa: E402
 from metarl_jax.training.config import TrainConfig  # noqa: E402
@@ -147,14 +147,9 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer batches and shorter timings (~1 min)")
     parser.add_argument("--variant", default="trial", choices=["trial", "two_stage"])
     parser.add_argument("--no-save", action="store_true", help="print only; do not append to results/")
-    parser.add_argument(
-        "--cpu-devices", type=int, help="XLA CPU devices training shards seeds over (default: one per core)"
-    )
+    add_cpu_devices_flag(parser)
     args = parser.parse_args(argv)
-    try:
-        configure_devices(args.cpu_devices)
-    except ConfigError as err:
-        parser.error(str(err))
+    configure_devices(parser, args.cpu_devices)
     set_mode("quick" if args.quick else "full")
     rows: list = []
     batches = (1, 256, 4096) if args.quick else BATCHES
