@@ -51,8 +51,7 @@ def configure_cpu_devices(num_seeds: int, requested: int | None = None) -> int |
         check_positive_int("cpu_devices", requested)
     preset = preset_cpu_devices()
     if preset is not None:
-        if requested is not None and requested != len(jax.devices("cpu")):
-            raise ConfigError("cpu_devices", requested, f"conflicts with {preset}: set the CPU device count once")
+        _refuse_unless_already(requested, f"conflicts with {preset}: set the CPU device count once")
         return None
     count = requested if requested is not None else seed_device_count(num_seeds, available_cores())
     if not hasattr(jax.config, "jax_num_cpu_devices"):  # older JAX: the flag, read when JAX starts
@@ -61,9 +60,12 @@ def configure_cpu_devices(num_seeds: int, requested: int | None = None) -> int |
     try:
         jax.config.update("jax_num_cpu_devices", count)
     except RuntimeError:  # backends already initialised: the count is fixed for this process
-        if requested is not None and requested != len(jax.devices("cpu")):
-            raise ConfigError(
-                "cpu_devices", requested, "must be chosen before JAX starts; run in a fresh process"
-            ) from None
+        _refuse_unless_already(requested, "must be chosen before JAX starts; run in a fresh process")
         return None
     return count
+
+
+def _refuse_unless_already(requested: int | None, why: str) -> None:
+    """ConfigError when an explicit count differs from the CPU device count already fixed."""
+    if requested is not None and requested != len(jax.devices("cpu")):
+        raise ConfigError("cpu_devices", requested, why) from None  # not a RuntimeError from JAX
