@@ -58,7 +58,7 @@ BENCHES: dict[str, tuple[str, str]] = {
         "`TrainConfig()` defaults (LSTM-48, RMSProp, `trial` variant), varying episodes per update per seed "
         "(`num_envs`) and vmapped seeds; `batch` = num_envs × num_seeds episodes in parallel; `devices` = "
         "the XLA devices the seeds are sharded over (on a CPU, one per core as the experiment scripts split "
-        "it, as many as divide num_seeds). Rates after "
+        "it, as many as the seeds use, padded where they split unevenly). Rates after "
         "compilation; `wall_s_projected` = compile + the default budget (20480 episodes per seed) at the "
         "measured rate. `fraction_of_matmul_peak` = trials/s × FLOPs per agent step (6 × multiply-adds of "
         "the LSTM and heads: forward + backward) ÷ the float32 matmul FLOP/s measured in the same run. "

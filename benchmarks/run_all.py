@@ -142,7 +142,7 @@ def run(args: argparse.Namespace) -> list[dict]:
     rows: list[dict] = []
     print(
         f"device: {device_name()} ({jax.devices()[0].platform}, {jax.device_count()} device(s): training shards "
-        f"seeds over as many as divide them), jax {jax.__version__}, mode {mode}"
+        f"seeds over as many as they use), jax {jax.__version__}, mode {mode}"
     )
 
     if "env" in only:

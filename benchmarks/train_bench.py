@@ -23,7 +23,6 @@ from two_step_throughput import train_throughput  # noqa: E402
 from metarl_jax.analysis.two_step import analyse_seed, trial_arrays  # noqa: E402
 from metarl_jax.envs import make  # noqa: E402
 from metarl_jax.evaluation import eval_episode_keys  # noqa: E402
-from metarl_jax.pipeline import seed_devices, shard_seeds  # noqa: E402
 from metarl_jax.training.a2c import (  # noqa: E402
     TRAIN_BRANCH,
     a2c_loss,
@@ -34,6 +33,7 @@ from metarl_jax.training.a2c import (  # noqa: E402
 )
 from metarl_jax.training.config import TrainConfig  # noqa: E402
 from metarl_jax.training.loop import seed_keys  # noqa: E402
+from metarl_jax.training.seed_layout import pad_and_shard_seeds, seed_devices, seed_layout, shard_seeds  # noqa: E402
 
 # --------------------------------------------------------------------------- FLOPs and peak
 
@@ -118,7 +118,8 @@ def bench_gemm_cap(rows: list, num_envs: int, num_seeds: int, min_time: float = 
     env, params = make("two_step", variant=default_variant())
     k, n = lstm_input_size(config, env, params) + config.hidden_size, 4 * config.hidden_size
     devices = seed_devices(num_seeds)
-    fns, _ = gemm_step_fns(num_seeds, num_envs, k, n, steps, devices)
+    padded = seed_layout(num_seeds, len(jax.devices()))[1]  # pad seeds included, as training runs them
+    fns, _ = gemm_step_fns(padded, num_envs, k, n, steps, devices)
     times = time_interleaved(fns, min_time=min_time)
     batch = num_envs * num_seeds
     extra = {"num_seeds": num_seeds, "num_envs": num_envs, "devices": len(devices)}
@@ -193,7 +194,7 @@ def bench_time_to_science(
     env, params = make("two_step", **(env_overrides or {}))
     fns = make_train(config, env, params)
     devices = seed_devices(config.num_seeds)
-    state = shard_seeds(fns.init(seed_keys(config)), devices)  # as the experiment scripts shard it
+    state = pad_and_shard_seeds(fns.init(seed_keys(config)))  # as the experiment scripts lay it out
     t_start = time.perf_counter()
     chunk = jnp.int32(config.chunk_size)
     update_chunk, compile_s = compile_timed(fns.update_chunk, state, chunk)

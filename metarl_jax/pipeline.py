@@ -26,6 +26,7 @@ from metarl_jax.training.config import (
     validate_run_config,
     validate_train_config,
 )
+from metarl_jax.training.seed_layout import seed_layout, shard_seeds_if_even
 
 # Flags a resumed run may change: they do not alter training up to the checkpoint.
 RESUMABLE_TRAIN_FIELDS = ("total_episodes", "eval_episodes", "eval_policy")
@@ -171,12 +172,10 @@ def parse(spec: Experiment, argv: Sequence[str] | None, prog: str) -> Setup:
         env.validate(env_params)
         validate_train_config(train_cfg)
         validate_encoder(train_cfg, tuple(env.observation_shape(env_params)))
-        import jax
-
         from metarl_jax.training.cpu_devices import configure_cpu_devices
 
         configure_cpu_devices(train_cfg.num_seeds, run_cfg.cpu_devices)  # before JAX starts
-        validate_run_config(run_cfg, train_cfg, jax.device_count())
+        validate_run_config(run_cfg, train_cfg)
     except ConfigError as err:
         config_error_exit(prog, err)
     if run_cfg.resume:
@@ -195,27 +194,12 @@ def parse(spec: Experiment, argv: Sequence[str] | None, prog: str) -> Setup:
 # --------------------------------------------------------------------------- the run
 
 
-def seed_devices(num_seeds: int) -> list[Any]:
-    """The first d devices, d the largest device count that divides ``num_seeds``."""
+def seed_layout_info(num_seeds: int) -> dict[str, int]:
+    """How training lays the seeds out on this machine's devices (config.json)."""
     import jax
 
-    from metarl_jax.training.cpu_devices import seed_device_count
-
-    devices = jax.devices()
-    return devices[: seed_device_count(num_seeds, len(devices))]
-
-
-def shard_seeds(tree: Any, devices: Sequence[Any] | None = None) -> Any:
-    """Place the leading (seed) axis of every leaf across ``devices`` (default: all) with
-    Mesh + NamedSharding; the seed count must be a multiple of the device count."""
-    import jax
-    from jax.sharding import Mesh, NamedSharding, PartitionSpec
-
-    devices = list(devices or jax.devices())
-    if len(devices) == 1:
-        return jax.device_put(tree, devices[0])
-    mesh = Mesh(np.array(devices), ("seed",))
-    return jax.device_put(tree, NamedSharding(mesh, PartitionSpec("seed")))
+    devices, padded = seed_layout(num_seeds, jax.device_count())
+    return {"devices": devices, "seeds_per_device": padded // devices, "pad_seeds": padded - num_seeds}
 
 
 def restore_latest(run_dir: Path, template: Any) -> tuple[Any, int] | None:
@@ -359,14 +343,14 @@ def run_experiment(setup: Setup) -> tuple[Path, dict[int, int]]:
 
     train_cfg, run_cfg, run_dir = setup.train, setup.run, setup.run_dir
     fns = make_train(train_cfg, setup.env, setup.env_params)
-    state = shard_seeds(fns.init(seed_keys(train_cfg)))
+    state = shard_seeds_if_even(fns.init(seed_keys(train_cfg)))
     if run_cfg.resume:
         restored = restore_latest(run_dir, state)
         if restored is None and run_cfg.eval_only:
             raise RuntimeError(f"--eval-only: no loadable checkpoint in {run_dir / 'checkpoints'}")
         update = 0
         if restored is not None:
-            state, update = shard_seeds(restored[0]), restored[1]
+            state, update = shard_seeds_if_even(restored[0]), restored[1]
         if not run_cfg.eval_only:
             truncate_metrics(run_dir / "metrics.jsonl", update)
             if not run_cfg.quiet:
@@ -382,6 +366,7 @@ def run_experiment(setup: Setup) -> tuple[Path, dict[int, int]]:
                 "run": to_dict(run_cfg),
                 "env_params": to_dict(setup.env_params),
                 "environment": environment_info(),
+                "seed_layout": seed_layout_info(train_cfg.num_seeds),
                 "command": sys.argv,
             },
         )

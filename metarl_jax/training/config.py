@@ -66,7 +66,7 @@ class RunConfig:
     tensorboard: bool = False  # also write TensorBoard event files (needs tensorboardX)
     quiet: bool = False  # no progress bar
     smoke: bool = False  # tiny sizes: the whole pipeline in seconds (tests, CI)
-    cpu_devices: int | None = None  # XLA CPU devices the seeds are split over; unset: one per core dividing num_seeds
+    cpu_devices: int | None = None  # XLA CPU devices the seeds are split over; unset: one per core, as seed_layout uses
 
 
 def validate_train_config(config: TrainConfig) -> None:
@@ -107,12 +107,9 @@ def validate_train_config(config: TrainConfig) -> None:
     check_choice("eval_policy", config.eval_policy, EVAL_POLICIES)
 
 
-def validate_run_config(run: RunConfig, train: TrainConfig, device_count: int = 1) -> None:
-    """Checks that need both configs (checkpoint cadence, devices) or the machine."""
-    if train.num_seeds % device_count:
-        raise ConfigError(
-            "num_seeds", train.num_seeds, f"must be divisible by the device count ({device_count}): seeds are sharded"
-        )
+def validate_run_config(run: RunConfig, train: TrainConfig) -> None:
+    """Checks that need both configs (checkpoint cadence) or the machine (tensorboardX).
+    Any seed count suits any device count: seeds are padded to split evenly (seed_layout)."""
     if run.eval_only and not run.resume:
         raise ConfigError("eval_only", True, "needs --resume DIR (the run to evaluate)")
     if run.tensorboard:

@@ -14,6 +14,7 @@ import os
 import jax
 
 from metarl_jax.envs.base import ConfigError, check_positive_int
+from metarl_jax.training.seed_layout import seed_layout
 
 FORCE_FLAG = "xla_force_host_platform_device_count"
 
@@ -27,8 +28,10 @@ def available_cores() -> int:
 
 
 def seed_device_count(num_seeds: int, cores: int) -> int:
-    """The largest device count <= ``cores`` that divides ``num_seeds`` (seeds shard evenly)."""
-    return max(d for d in range(1, max(1, min(num_seeds, cores)) + 1) if num_seeds % d == 0)
+    """Devices for ``num_seeds`` seeds on ``cores`` cores: the fewest giving the smallest
+    number of seeds per device, pad seeds included (:func:`seed_layout`): 8 seeds on 2
+    cores: 2; 5 on 2: 2 (3 + 3 with one pad seed); 6 on 4: 3."""
+    return seed_layout(num_seeds, cores)[0]
 
 
 def preset_cpu_devices() -> str | None:
@@ -44,9 +47,10 @@ def preset_cpu_devices() -> str | None:
 
 def configure_cpu_devices(num_seeds: int, requested: int | None = None) -> int | None:
     """Split the CPU into ``requested`` XLA devices, by default one per core (as many as
-    divide ``num_seeds``), before JAX starts. Returns the count set, or None where it was left
-    alone: chosen elsewhere (:func:`preset_cpu_devices`) or JAX already running. An explicit
-    request other than a count already fixed raises ConfigError (field ``cpu_devices``)."""
+    :func:`seed_device_count` uses for ``num_seeds``), before JAX starts. Returns the count
+    set, or None where it was left alone: chosen elsewhere (:func:`preset_cpu_devices`) or
+    JAX already running. An explicit request other than a count already fixed raises
+    ConfigError (field ``cpu_devices``)."""
     if requested is not None:
         check_positive_int("cpu_devices", requested)
     preset = preset_cpu_devices()

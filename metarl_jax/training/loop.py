@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from metarl_jax.training.a2c import TrainFns, TrainState
 from metarl_jax.training.config import RunConfig, TrainConfig
 from metarl_jax.training.run import MetricsLog, save_checkpoint
+from metarl_jax.training.seed_layout import pad_and_shard_seeds, real_seeds
 
 TIMING_FIELDS = ("wall_time_s", "chunk_time_s", "trials_per_s", "agent_steps_per_s")
 
@@ -48,7 +49,7 @@ def seed_keys(config: TrainConfig) -> jax.Array:
 
 def frozen_seeds(state: TrainState, config: TrainConfig) -> dict[int, int]:
     """Seeds frozen by the NaN guard -> the update at which each went non-finite."""
-    frozen_at = np.asarray(jax.device_get(state.frozen_at))
+    frozen_at = np.asarray(jax.device_get(state.frozen_at))[: config.num_seeds]  # pad seeds ignored
     return {config.seed + i: int(u) for i, u in enumerate(frozen_at) if u >= 0}
 
 
@@ -127,6 +128,8 @@ def train(
     ``progress_eval(state)`` runs at the first chunk boundary at or after each of
     ``progress_points`` evenly spaced fractions of training (the last at the end); its
     result is stored under "progress_eval" in that chunk's metrics row.
+    The seeds are padded and sharded across devices here (:mod:`seed_layout`); metrics,
+    checkpoints, ``progress_eval`` and the returned state hold only the real seeds.
     Writes a metrics row per chunk, checkpoints every ``run.checkpoint_every`` updates and
     at the end. Raises TrainingInterrupted (after checkpointing) on SIGINT/SIGTERM and
     NonFiniteStop with ``run.stop_on_nan``. Returns (state, metric rows of this call)."""
@@ -134,6 +137,11 @@ def train(
     tb = TensorBoardLog(run_dir / "tensorboard") if (tensorboard and run_dir) else None
     ckpt_dir = run_dir / "checkpoints" if run_dir else None
     seeds = list(range(config.seed, config.seed + config.num_seeds))
+    state = pad_and_shard_seeds(state)
+
+    def real(s: TrainState) -> TrainState:
+        return real_seeds(s, config.num_seeds)
+
     done = int(np.asarray(jax.device_get(state.update))[0])
     known_frozen = frozen_seeds(state, config)
     targets = [-(-config.num_updates * (i + 1) // progress_points) for i in range(progress_points)]
@@ -153,7 +161,7 @@ def train(
                 active = min(config.chunk_size, config.num_updates - done)
                 t0 = time.perf_counter()
                 state, metrics = fns.update_chunk(state, jnp.int32(active))
-                metrics = jax.device_get(metrics)
+                metrics = {k: np.asarray(v)[:, : config.num_seeds] for k, v in jax.device_get(metrics).items()}
                 dt = time.perf_counter() - t0
                 done += active
                 episodes = active * config.num_envs * config.num_seeds
@@ -166,7 +174,7 @@ def train(
                 row["trials_per_s"] = episodes * trials_per_episode / dt
                 row["agent_steps_per_s"] = episodes * steps_per_episode / dt
                 if progress_eval and any(done - active < t <= done for t in targets):
-                    row["progress_eval"] = progress_eval(state)
+                    row["progress_eval"] = progress_eval(real(state))
                 rows.append(row)
                 if log:
                     log.append(row)
@@ -178,23 +186,23 @@ def train(
                     tqdm.write(f"warning: non-finite loss or params, frozen: {describe_frozen(new)}")
                     if run.stop_on_nan:
                         if ckpt_dir:
-                            save_checkpoint(ckpt_dir, state, done)
+                            save_checkpoint(ckpt_dir, real(state), done)
                         raise NonFiniteStop(frozen, done)
                 if ckpt_dir and run.checkpoint_every and done % run.checkpoint_every == 0:
-                    save_checkpoint(ckpt_dir, state, done)
+                    save_checkpoint(ckpt_dir, real(state), done)
                 bar.update(active * config.num_envs)
                 bar.set_postfix(
                     reward_per_trial=f"{row['reward_per_trial']:.3f}", trials_per_s=f"{row['trials_per_s']:.3g}"
                 )
                 if signals.signum is not None:
                     if ckpt_dir:
-                        save_checkpoint(ckpt_dir, state, done)
+                        save_checkpoint(ckpt_dir, real(state), done)
                     raise TrainingInterrupted(signals.signum, done)
         just_saved = bool(run.checkpoint_every) and done % run.checkpoint_every == 0
         if ckpt_dir and rows and not just_saved:
-            save_checkpoint(ckpt_dir, state, done)
+            save_checkpoint(ckpt_dir, real(state), done)
     finally:
         bar.close()
         if tb:
             tb.close()
-    return state, rows
+    return real(state), rows

@@ -14,9 +14,10 @@ from metarl_jax.training.cpu_devices import configure_cpu_devices, seed_device_c
 
 
 @pytest.mark.parametrize(
-    ("num_seeds", "cores", "expected"), [(8, 2, 2), (3, 2, 1), (1, 16, 1), (12, 8, 6), (7, 7, 7), (8, 1, 1), (6, 4, 3)]
+    ("num_seeds", "cores", "expected"),
+    [(8, 2, 2), (3, 2, 2), (5, 2, 2), (1, 16, 1), (12, 8, 6), (7, 7, 7), (8, 1, 1), (6, 4, 3), (7, 4, 4), (5, 4, 3)],
 )
-def test_seed_device_count_is_the_largest_divisor_up_to_the_cores(num_seeds, cores, expected):
+def test_seed_device_count_gives_the_fewest_seeds_per_device(num_seeds, cores, expected):
     assert seed_device_count(num_seeds, cores) == expected
 
 
@@ -33,11 +34,11 @@ def _child(code: str, **env: str) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def test_default_is_one_device_per_core_dividing_the_seeds():
+def test_default_is_one_device_per_core_as_the_seeds_use_them():
     out = _child(
         """
         import json, jax
-        from metarl_jax.pipeline import seed_devices
+        from metarl_jax.training.seed_layout import seed_devices
         from metarl_jax.training import cpu_devices
         cpu_devices.available_cores = lambda: 4  # as on a 4-core machine
         count = cpu_devices.configure_cpu_devices(6)

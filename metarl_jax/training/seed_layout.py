@@ -1,0 +1,92 @@
+"""Where a run's seeds live: the leading (seed) axis of the training state sharded across
+devices, padded with throwaway copies of the last seed where the seed count does not split
+evenly (5 seeds on 2 cores train as 3 + 3, not 5 on one core). Pad seeds never leave
+:func:`metarl_jax.training.loop.train`: metrics, checkpoints and evaluation see real seeds.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import jax
+import numpy as np
+
+
+def seed_layout(num_seeds: int, num_devices: int) -> tuple[int, int]:
+    """(devices used, padded seed count) for ``num_seeds`` seeds on up to ``num_devices``.
+    The load per device is the smallest possible, ceil(num_seeds / min(num_seeds, devices));
+    of the device counts giving it, the fewest (the least padding). 8 seeds on 2: (2, 8);
+    5 on 2: (2, 6), one pad seed; 6 on 4: (3, 6); 7 on 4: (4, 8)."""
+    num_seeds, num_devices = max(1, num_seeds), max(1, num_devices)
+    load = -(-num_seeds // min(num_seeds, num_devices))
+    used = -(-num_seeds // load)
+    return used, used * load
+
+
+def seed_devices(num_seeds: int) -> list[Any]:
+    """The devices ``num_seeds`` seeds train on: the first d of :func:`seed_layout`."""
+    devices = jax.devices()
+    return devices[: seed_layout(num_seeds, len(devices))[0]]
+
+
+def shard_seeds(tree: Any, devices: Sequence[Any] | None = None) -> Any:
+    """Place the leading (seed) axis of every leaf across ``devices`` (default: all) with
+    Mesh + NamedSharding; the seed count must be a multiple of the device count."""
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+    devices = list(devices or jax.devices())
+    if len(devices) == 1:
+        return jax.device_put(tree, devices[0])
+    mesh = Mesh(np.array(devices), ("seed",))
+    return jax.device_put(tree, NamedSharding(mesh, PartitionSpec("seed")))
+
+
+def num_seeds_of(tree: Any) -> int:
+    """Length of the leading (seed) axis of a pytree's leaves."""
+    return int(jax.tree.leaves(tree)[0].shape[0])
+
+
+def _take_seeds(tree: Any, index: np.ndarray) -> Any:
+    """Leaves indexed along the seed axis on the host (typed PRNG keys via their key data):
+    no per-leaf compilation, unlike eager indexing of device arrays."""
+
+    def take(x: Any) -> Any:
+        if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):
+            data = np.asarray(jax.random.key_data(x))[index]
+            return jax.random.wrap_key_data(data, impl=jax.random.key_impl(x))
+        return np.asarray(x)[index]
+
+    return jax.tree.map(take, tree)
+
+
+def pad_seeds(tree: Any, total: int) -> Any:
+    """Extend the seed axis to ``total`` by repeating the last seed (typed PRNG keys too)."""
+    n = num_seeds_of(tree)
+    if total == n:
+        return tree
+    return _take_seeds(tree, np.minimum(np.arange(total), n - 1))
+
+
+def pad_and_shard_seeds(tree: Any, devices: Sequence[Any] | None = None) -> Any:
+    """The training layout: seeds padded per :func:`seed_layout` and sharded across the
+    first d of ``devices`` (default: all)."""
+    devices = list(devices or jax.devices())
+    used, padded = seed_layout(num_seeds_of(tree), len(devices))
+    return shard_seeds(pad_seeds(tree, padded), devices[:used])
+
+
+def real_seeds(tree: Any, num_seeds: int) -> Any:
+    """The first ``num_seeds`` seeds of a padded tree, on one device; ``tree`` itself
+    (its sharding kept) when it holds no pad seeds."""
+    if num_seeds_of(tree) == num_seeds:
+        return tree
+    return jax.device_put(_take_seeds(tree, np.arange(num_seeds)), jax.devices()[0])
+
+
+def shard_seeds_if_even(tree: Any) -> Any:
+    """Real seeds placed for evaluation: sharded as in training when no padding is needed,
+    else on the first device."""
+    used, padded = seed_layout(num_seeds_of(tree), jax.device_count())
+    if padded != num_seeds_of(tree):
+        return jax.device_put(tree, jax.devices()[0])
+    return shard_seeds(tree, jax.devices()[:used])
