@@ -60,7 +60,9 @@ def test_summary_has_design_shape(smoke_run):
     config = json.loads((run_dir / "config.json").read_text())
     assert config["train"]["num_seeds"] == 2 and config["environment"]["jax"]
     # the script split the CPU into one device per core, as many as divide the 2 seeds
-    assert config["environment"]["device_count"] == seed_device_count(2, available_cores())
+    devices = seed_device_count(2, available_cores())
+    assert config["environment"]["device_count"] == devices
+    assert config["seed_layout"] == {"devices": devices, "seeds_per_device": 2 // devices, "pad_seeds": 0}
     metrics = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert metrics[-1]["updates"] == 4 and metrics[-1]["episodes"] == 64
     assert len(metrics[-1]["reward_per_trial_seeds"]) == 2
