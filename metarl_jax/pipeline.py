@@ -343,14 +343,14 @@ def run_experiment(setup: Setup) -> tuple[Path, dict[int, int]]:
 
     train_cfg, run_cfg, run_dir = setup.train, setup.run, setup.run_dir
     fns = make_train(train_cfg, setup.env, setup.env_params)
-    state = shard_seeds_if_even(fns.init(seed_keys(train_cfg)))
+    state = fns.init(seed_keys(train_cfg))  # train() lays the seeds out on the devices
     if run_cfg.resume:
         restored = restore_latest(run_dir, state)
         if restored is None and run_cfg.eval_only:
             raise RuntimeError(f"--eval-only: no loadable checkpoint in {run_dir / 'checkpoints'}")
         update = 0
         if restored is not None:
-            state, update = shard_seeds_if_even(restored[0]), restored[1]
+            state, update = restored
         if not run_cfg.eval_only:
             truncate_metrics(run_dir / "metrics.jsonl", update)
             if not run_cfg.quiet:
@@ -384,6 +384,7 @@ def run_experiment(setup: Setup) -> tuple[Path, dict[int, int]]:
             progress_eval=progress_evaluator(setup, rollout),
             progress_points=setup.spec.progress_points,
         )
+    state = shard_seeds_if_even(state)  # evaluation in parallel where no pad seeds are needed
     frozen = frozen_seeds(state, train_cfg)
 
     arrays = evaluate_all(setup, rollout, state)
