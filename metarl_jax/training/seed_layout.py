@@ -11,6 +11,8 @@ from typing import Any, Sequence
 import jax
 import numpy as np
 
+from metarl_jax.training.run import data_to_keys, keys_to_data
+
 
 def seed_layout(num_seeds: int, num_devices: int) -> tuple[int, int]:
     """(devices used, padded seed count) for ``num_seeds`` seeds on up to ``num_devices``.
@@ -47,16 +49,10 @@ def num_seeds_of(tree: Any) -> int:
 
 
 def _take_seeds(tree: Any, index: np.ndarray) -> Any:
-    """Leaves indexed along the seed axis on the host (typed PRNG keys via their key data):
-    no per-leaf compilation, unlike eager indexing of device arrays."""
-
-    def take(x: Any) -> Any:
-        if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key):
-            data = np.asarray(jax.random.key_data(x))[index]
-            return jax.random.wrap_key_data(data, impl=jax.random.key_impl(x))
-        return np.asarray(x)[index]
-
-    return jax.tree.map(take, tree)
+    """Leaves indexed along the seed axis on the host (typed PRNG keys via their key data, as
+    checkpoints store them): no per-leaf compilation, unlike eager indexing of device arrays."""
+    taken = jax.tree.map(lambda d: np.asarray(d)[index], keys_to_data(tree))
+    return data_to_keys(taken, tree)
 
 
 def pad_seeds(tree: Any, total: int) -> Any:

@@ -7,9 +7,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
 
 CHILD = textwrap.dedent(
     """
