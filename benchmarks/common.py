@@ -59,19 +59,50 @@ def device_slug() -> str:
     d = jax.devices()[0]
     if d.platform != "cpu":
         return _slug(f"{d.platform}-{d.device_kind}")
-    return _slug(f"cpu-{cpu_model()}-{os.cpu_count()}c")
+    return _slug(f"cpu-{cpu_label()}-{os.cpu_count()}c")
+
+
+def _cpuinfo() -> str:
+    try:
+        return Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return ""
 
 
 @functools.cache
 def cpu_model() -> str:
     """/proc/cpuinfo's model name (else platform's guess)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
+    for line in _cpuinfo().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
     return platform.processor() or platform.machine()
+
+
+def cpu_signature(cpuinfo: str) -> str:
+    """'f<family>m<model> <widest x86 vector ISA>' from /proc/cpuinfo's first CPU ('' where
+    it has none): tells apart the generations a virtual machine names alike ('AMD EPYC')."""
+    fields: dict[str, str] = {}
+    for line in cpuinfo.splitlines():
+        if not line.strip():
+            break
+        key, _, value = line.partition(":")
+        fields[key.strip()] = value.strip()
+    if "cpu family" not in fields or "model" not in fields:
+        return ""
+    flags = set(fields.get("flags", "").split())
+    isa = "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else ""
+    return f"f{fields['cpu family']}m{fields['model']} {isa}".strip()
+
+
+@functools.cache
+def cpu_label() -> str:
+    """The CPU's model name, with its family/model and vector ISA where the name carries no
+    model number ('AMD EPYC f25m17 avx512'), so results of different chips stay apart."""
+    name = cpu_model()
+    if re.search(r"\d", name):
+        return name
+    signature = cpu_signature(_cpuinfo())
+    return f"{name} {signature}" if signature else name
 
 
 @functools.cache
@@ -80,7 +111,7 @@ def device_name() -> str:
     d = jax.devices()[0]
     if d.platform != "cpu":
         return f"{d.device_kind} x{jax.device_count()}"
-    return f"{cpu_model()}, {os.cpu_count()} cores"
+    return f"{cpu_label()}, {os.cpu_count()} cores"
 
 
 def row(

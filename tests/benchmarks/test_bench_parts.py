@@ -79,6 +79,31 @@ def test_device_slug_names_the_cpu_model_and_cores(monkeypatch):
     assert common.device_slug() == "cpu-intel-xeon-platinum-8480-2c"
 
 
+_CPUINFO = """processor\t: 0
+vendor_id\t: AuthenticAMD
+cpu family\t: 25
+model\t\t: 17
+model name\t: AMD EPYC
+flags\t\t: fpu sse2 avx avx2 avx512f avx512bw
+
+processor\t: 1
+cpu family\t: 99
+"""
+
+
+def test_generic_cpu_names_get_family_model_and_isa(monkeypatch):
+    assert common.cpu_signature(_CPUINFO) == "f25m17 avx512"
+    assert common.cpu_signature(_CPUINFO.replace(" avx512f avx512bw", "")) == "f25m17 avx2"
+    assert common.cpu_signature("processor\t: 0\nmodel name\t: some ARM\n") == ""
+    monkeypatch.setattr(common, "_cpuinfo", lambda: _CPUINFO)
+    monkeypatch.setattr(common.os, "cpu_count", lambda: 2)
+    for name, slug in (("AMD EPYC", "cpu-amd-epyc-f25m17-avx512-2c"), ("AMD EPYC 9B14", "cpu-amd-epyc-9b14-2c")):
+        monkeypatch.setattr(common, "cpu_model", lambda name=name: name)
+        common.cpu_label.cache_clear()
+        assert common.device_slug() == slug
+    common.cpu_label.cache_clear()
+
+
 def _row(bench, env, unit, batch, value, run_id, mode="full", **extra):
     return {
         "bench": bench,
