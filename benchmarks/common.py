@@ -62,6 +62,7 @@ def device_slug() -> str:
     return _slug(f"cpu-{cpu_label()}-{os.cpu_count()}c")
 
 
+@functools.cache
 def _cpuinfo() -> str:
     try:
         return Path("/proc/cpuinfo").read_text()
@@ -94,7 +95,6 @@ def cpu_signature(cpuinfo: str) -> str:
     return f"f{fields['cpu family']}m{fields['model']} {isa}".strip()
 
 
-@functools.cache
 def cpu_label() -> str:
     """The CPU's model name, with its family/model and vector ISA where the name carries no
     model number ('AMD EPYC f25m17 avx512'), so results of different chips stay apart."""

@@ -286,6 +286,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.only and not set(args.only.split(",")) <= set(SECTIONS):
         parser.error(f"--only={args.only}: choose from {','.join(SECTIONS)}")
+    if not args.no_save:  # before the run, not after it: a bad directory costs seconds, not the run
+        for flag, folder in (("--results-dir", args.results_dir), ("--out-dir", args.out_dir)):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as err:
+                parser.error(f"{flag}={folder}: {err.strerror or err}")
     configure_devices(parser, args.cpu_devices)
     t0 = time.perf_counter()
     rows = run(args)

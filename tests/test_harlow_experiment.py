@@ -11,10 +11,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_harlow_smoke_run(tmp_path):
+def test_harlow_smoke_run(tmp_path, fast_compile_env):
     run_dir = tmp_path / "harlow"
     cmd = [sys.executable, str(ROOT / "experiments" / "harlow.py"), "--smoke", "--quiet", "--run-dir", str(run_dir)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=fast_compile_env)
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["experiment"] == "harlow"

@@ -15,10 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory):
+def smoke_run(tmp_path_factory, fast_compile_env):
     run_dir = tmp_path_factory.mktemp("runs") / "smoke"
     cmd = [sys.executable, str(ROOT / "experiments" / "two_step.py"), "--smoke", "--quiet", "--run-dir", str(run_dir)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=fast_compile_env)
     assert proc.returncode == 0, proc.stderr[-2000:]
     return run_dir, proc
 

@@ -43,6 +43,7 @@ import numpy as np
 
 from metarl_jax.envs.base import ConfigError
 from metarl_jax.training.a2c import TrainFns, TrainState
+from metarl_jax.training.run import is_key, keys_to_data
 
 SEED_AXIS = "seed"
 
@@ -72,10 +73,6 @@ def seed_sharding() -> jax.sharding.NamedSharding:
     return NamedSharding(Mesh(np.array(jax.devices()), (SEED_AXIS,)), PartitionSpec(SEED_AXIS))
 
 
-def _is_key(x: Any) -> bool:
-    return jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key)
-
-
 def shard_seeds_global(tree: Any) -> Any:
     """A host-local pytree with a leading seed axis (the same on every process, e.g. the
     output of ``fns.init(seed_keys(config))``) -> global arrays sharded over the seed axis.
@@ -85,7 +82,7 @@ def shard_seeds_global(tree: Any) -> Any:
     sharding = seed_sharding()
 
     def put(x: Any) -> jax.Array:
-        if _is_key(x):
+        if is_key(x):
             data = np.asarray(jax.random.key_data(x))
             arr = jax.make_array_from_callback(data.shape, sharding, lambda index: data[index])
             return jax.random.wrap_key_data(arr, impl=jax.random.key_impl(x))
@@ -100,7 +97,7 @@ def gather(tree: Any) -> Any:
     key data). A collective: every process must call it."""
     from jax.experimental import multihost_utils
 
-    data = jax.tree.map(lambda x: jax.random.key_data(x) if _is_key(x) else x, tree)
+    data = keys_to_data(tree)
     if jax.process_count() == 1:
         return jax.tree.map(np.asarray, data)
     return jax.tree.map(np.asarray, multihost_utils.process_allgather(data, tiled=True))

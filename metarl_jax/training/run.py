@@ -217,12 +217,17 @@ def load_checkpoint(path: Path, template: Any) -> Any:
     return data_to_keys(restored, template)
 
 
+def is_key(x: Any) -> bool:
+    """Whether an array holds typed PRNG keys (they need key_data / wrap_key_data to be stored or moved)."""
+    return jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key)
+
+
 def data_to_keys(data: Any, template: Any) -> Any:
     """Inverse of keys_to_data: wrap uint32 key data back into typed keys where template has keys,
     and give every leaf the template's dtype (no weak types), so a restored state compiles alike."""
 
     def restore(d, t):
-        if jax.dtypes.issubdtype(t.dtype, jax.dtypes.prng_key):
+        if is_key(t):
             return jax.random.wrap_key_data(jnp.asarray(d, jnp.uint32), impl=jax.random.key_impl(t))
         return jnp.asarray(d, dtype=t.dtype)
 
@@ -246,6 +251,4 @@ def truncate_metrics(path: Path, update: int) -> None:
 
 def keys_to_data(state: Any) -> Any:
     """Replace typed PRNG keys by their uint32 key data (serialisable)."""
-    return jax.tree.map(
-        lambda x: jax.random.key_data(x) if jax.dtypes.issubdtype(x.dtype, jax.dtypes.prng_key) else x, state
-    )
+    return jax.tree.map(lambda x: jax.random.key_data(x) if is_key(x) else x, state)

@@ -99,9 +99,7 @@ def test_generic_cpu_names_get_family_model_and_isa(monkeypatch):
     monkeypatch.setattr(common.os, "cpu_count", lambda: 2)
     for name, slug in (("AMD EPYC", "cpu-amd-epyc-f25m17-avx512-2c"), ("AMD EPYC 9B14", "cpu-amd-epyc-9b14-2c")):
         monkeypatch.setattr(common, "cpu_model", lambda name=name: name)
-        common.cpu_label.cache_clear()
         assert common.device_slug() == slug
-    common.cpu_label.cache_clear()
 
 
 def _row(bench, env, unit, batch, value, run_id, mode="full", **extra):

@@ -10,19 +10,24 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 DESIGN_FIELDS = {"bench", "env", "variant", "unit", "batch", "value", "compile_included", "device", "jax_version"}
 
 
-def test_run_all_smoke_prints_tables_and_writes_results(tmp_path):
+def test_run_all_smoke_prints_tables_and_writes_results(tmp_path, fast_compile_flag):
+    out_dir = tmp_path / "new" / "out"  # made by run_all
     cmd = [
         sys.executable,
         str(ROOT / "benchmarks" / "run_all.py"),
         "--smoke",
         f"--results-dir={tmp_path / 'results'}",
-        f"--out-dir={tmp_path}",
+        f"--out-dir={out_dir}",
     ]
+    # No inherited device-count flags; XLA's fastest compile (smoke sizes: compilation dominates).
     env = {k: v for k, v in os.environ.items() if k not in ("XLA_FLAGS", "NEUROGYM_PYTHON")}
+    env["XLA_FLAGS"] = fast_compile_flag
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT, env=env)
     assert proc.returncode == 0, proc.stderr[-4000:]
     out = proc.stdout
@@ -64,6 +69,19 @@ def test_run_all_smoke_prints_tables_and_writes_results(tmp_path):
     assert caps and all(r["value"] > 0 for r in caps)
     of_cap = [r["value"] for r in rows if r["bench"] == "train" and r["unit"] == "fraction_of_gemm_cap"]
     assert of_cap and all(v > 0 for v in of_cap)
-    md = (tmp_path / "RESULTS.md").read_text()
+    md = (out_dir / "RESULTS.md").read_text()
     assert md.startswith("# Benchmark results") and "### Env-only throughput" in md
-    assert (tmp_path / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out_dir / "scaling.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_unwritable_output_directory_is_refused_before_the_run(tmp_path, capsys):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import run_all
+
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    for flag in ("--out-dir", "--results-dir"):
+        with pytest.raises(SystemExit) as exc:
+            run_all.main(["--smoke", f"{flag}={blocker / 'sub'}"])
+        assert exc.value.code == 2
+        assert f"{flag}={blocker / 'sub'}" in capsys.readouterr().err
