@@ -69,12 +69,15 @@ CHILD = textwrap.dedent(
 )
 
 
-def _env():
-    return dict(os.environ, XLA_FLAGS="--xla_force_host_platform_device_count=4", JAX_PLATFORMS="cpu")
+def _env(fast_compile_flag: str) -> dict[str, str]:
+    # Both sides of every comparison run in the child, so it may compile at the fastest level.
+    flags = f"--xla_force_host_platform_device_count=4 {fast_compile_flag}"
+    return dict(os.environ, XLA_FLAGS=flags, JAX_PLATFORMS="cpu")
 
 
-def test_four_devices_shard_seeds_and_match_one_device():
-    proc = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, env=_env(), timeout=600)
+def test_four_devices_shard_seeds_and_match_one_device(fast_compile_flag):
+    env = _env(fast_compile_flag)
+    proc = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["sharded_devices"] == 4
