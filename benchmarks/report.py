@@ -306,48 +306,64 @@ def render(rows: list[dict[str, Any]], title: bool = True) -> str:
     return "\n".join(parts).rstrip() + "\n"
 
 
+def scaling_series(drows: list[dict[str, Any]]) -> dict[tuple[str, str], dict[int, float]]:
+    """{(label, line style): {batch: trials/s}} of one device's rows: env-only (solid), peers
+    (dashed: gymnax; dotted: NeuroGym, its best API per batch), training (dash-dot), naive loop."""
+    series: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    for r in drows:
+        if r["unit"] != "trials_per_s" or r["value"] is None:
+            continue
+        if r["bench"] == "env_only":
+            series[(f"{r['env']} ({r['variant']}) env only", "-")][r["batch"]] = r["value"]
+        elif r["bench"] == "peer_gymnax":
+            series[(f"{r['env']} auto-reset (gymnax API)", "--")][r["batch"]] = r["value"]
+        elif r["bench"] == "peer_neurogym" and r["variant"].endswith("/valid"):
+            points = series[("neurogym DawTwoStep-v0", ":")]
+            points[r["batch"]] = max(r["value"], points.get(r["batch"], 0.0))
+        elif r["bench"] == "train" and r.get("num_seeds") == 8:
+            series[("two_step training, 8 seeds", "-.")][r["batch"]] = r["value"]
+        elif r["bench"] == "naive_loop":
+            series[("two_step naive training loop", "")][1] = r["value"]
+    return series
+
+
 def plot_scaling(rows: list[dict[str, Any]], path: Path) -> Path | None:
-    """Log-log trials/s vs parallel episodes: a line per env (and variant) and device."""
+    """Log-log trials/s vs parallel episodes: a panel per device (shared axes), a line per
+    env (and variant), one colour per line across panels, one legend below."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(9, 6))
-    drawn = False
+    panels = {}
     for device, drows in sorted(latest_runs(rows).items()):
-        series: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
-        for r in drows:
-            if r["unit"] != "trials_per_s" or r["value"] is None:
-                continue
-            if r["bench"] == "env_only":
-                series[(f"{r['env']} ({r['variant']}) env only", "-")][r["batch"]] = r["value"]
-            elif r["bench"] == "peer_gymnax":
-                series[(f"{r['env']} auto-reset (gymnax API)", "--")][r["batch"]] = r["value"]
-            elif r["bench"] == "peer_neurogym" and r["variant"].endswith("/valid"):
-                series[("neurogym DawTwoStep-v0", ":")][r["batch"]] = max(
-                    r["value"], series[("neurogym DawTwoStep-v0", ":")].get(r["batch"], 0.0)
-                )
-            elif r["bench"] == "train" and r.get("num_seeds") == 8:
-                series[("two_step training, 8 seeds", "-.")][r["batch"]] = r["value"]
-            elif r["bench"] == "naive_loop":
-                series[("two_step naive training loop", "")][1] = r["value"]
-        for (label, style), points in sorted(series.items()):
-            xs = sorted(points)
-            ys = [points[x] for x in xs]
-            ax.plot(xs, ys, linestyle=style or "none", marker="o", label=f"{label} [{device}]")
-            drawn = True
-    if not drawn:
-        plt.close(fig)
+        series = scaling_series(drows)
+        if series:
+            names = sorted({r.get("device_name", device) for r in drows})
+            panels[device] = (", ".join(names), series)
+    if not panels:
         return None
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("parallel episodes (batch)")
-    ax.set_ylabel("trials/s (after compilation)")
-    ax.set_title("Throughput vs parallel episodes")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7, loc="best")
-    fig.tight_layout()
+    labels = sorted({key for _, series in panels.values() for key in series})
+    cmap = plt.get_cmap("tab20")
+    colors = {key: cmap(i % cmap.N) for i, key in enumerate(labels)}
+    n = len(panels)
+    fig, axes = plt.subplots(1, n, figsize=(5.2 * n, 5.4), sharex=True, sharey=True, squeeze=False)
+    handles = {}
+    for ax, (device, (name, series)) in zip(axes[0], panels.items()):
+        for key, points in sorted(series.items()):
+            xs = sorted(points)
+            (line,) = ax.plot(xs, [points[x] for x in xs], linestyle=key[1] or "none", marker="o", color=colors[key])
+            handles[key] = line
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(f"{name}\n({device})", fontsize=9)
+        ax.set_xlabel("parallel episodes (batch)")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0][0].set_ylabel("trials/s (after compilation)")
+    fig.suptitle("Throughput vs parallel episodes")
+    keys = [key for key in labels if key in handles]
+    fig.legend([handles[k] for k in keys], [k[0] for k in keys], loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.06 + 0.035 * math.ceil(len(keys) / 3), 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
