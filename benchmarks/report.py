@@ -125,6 +125,11 @@ def latest_runs(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]
     return dict(out)
 
 
+def device_title(device: str, drows: list[dict[str, Any]]) -> str:
+    """The device's names as its rows give them ('AMD EPYC f25m17 avx512, 2 cores'), else its slug."""
+    return ", ".join(sorted({r.get("device_name", device) for r in drows}))
+
+
 def fmt(value: Any, unit: str = "") -> str:
     if value is None:
         return "—"
@@ -287,8 +292,7 @@ def render(rows: list[dict[str, Any]], title: bool = True) -> str:
             "",
         ]
     for device, drows in sorted(latest_runs(rows).items()):
-        names = sorted({r.get("device_name", device) for r in drows})
-        parts.append(f"## {', '.join(names)} (`{device}`)")
+        parts.append(f"## {device_title(device, drows)} (`{device}`)")
         parts.append("")
         heads = headlines(drows)
         if heads:
@@ -339,8 +343,7 @@ def plot_scaling(rows: list[dict[str, Any]], path: Path) -> Path | None:
     for device, drows in sorted(latest_runs(rows).items()):
         series = scaling_series(drows)
         if series:
-            names = sorted({r.get("device_name", device) for r in drows})
-            panels[device] = (", ".join(names), series)
+            panels[device] = (device_title(device, drows), series)
     if not panels:
         return None
     labels = sorted({key for _, series in panels.values() for key in series})
