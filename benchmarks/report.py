@@ -90,7 +90,9 @@ BENCHES: dict[str, tuple[str, str]] = {
         "[x,h] is episodes × (inputs + hidden), W is (inputs + hidden) × 4·hidden), each alone in a 100-step "
         "`lax.scan` whose steps cannot be hoisted or dropped, timed in interleaved rounds (fastest kept). An "
         "update runs per step the rollout's forward GEMM, its recomputation in the backward pass (the step is "
-        "rematerialised), d[x,h] and dW; the cap is the trials/s an update would reach if it did nothing "
+        "rematerialised), dh (the inputs are data, so their gradient is never formed; rows whose stage reads "
+        "d[x,h] come from runs before the update dropped it) and dW; the cap is the trials/s an update would "
+        "reach if it did nothing "
         "else: no elementwise LSTM work, env, heads, sampling or optimizer. Small GEMMs run far below the "
         "square-matmul peak, so this, not the peak, bounds what the update's structure allows.",
     ),

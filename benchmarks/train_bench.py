@@ -64,15 +64,23 @@ def flops_per_agent_step(config: TrainConfig, env: Any, params: Any) -> int:
     return 6 * macs
 
 
-GEMM_STAGES = ("forward [x,h]@W", "backward d[x,h] = dgates@W^T", "backward dW += [x,h]^T@dgates")
+GEMM_STAGES = ("forward [x,h]@W", "backward dh = dgates@W_h^T", "backward dW += [x,h]^T@dgates")
 
 
 def gemm_step_fns(
-    num_seeds: int, num_envs: int, in_plus_hidden: int, gates: int, steps: int, devices: list | None = None
+    num_seeds: int,
+    num_envs: int,
+    in_plus_hidden: int,
+    gates: int,
+    steps: int,
+    hidden: int,
+    devices: list | None = None,
 ) -> tuple[dict[str, Callable[[], jax.Array]], tuple[jax.Array, ...]]:
     """The three per-step GEMM shapes of one update's LSTM, each alone in a ``steps``-long
     ``lax.scan`` (seeds batched as in the vmapped update) -> ({stage: jitted fn of no
-    arguments}, their inputs (W (S, K, N), [x,h]₀ (S, E, K), dgates₀ (S, E, N))).
+    arguments}, their inputs (W (S, K, N), [x,h]₀ (S, E, K), dgates₀ (S, E, N))). The
+    inputs are data, so the backward pass forms only dh, from W's last ``hidden`` rows
+    (``agents.lstm_actor_critic.concat_matmul``).
     Each step's operands differ (a step-dependent shift) and every result is used, so XLA
     can neither hoist nor drop a GEMM; the shift and accumulation add O(E·(K+N)) work.
     The seed axis is sharded across ``devices`` (default: one device), as training shards it."""
@@ -93,11 +101,13 @@ def gemm_step_fns(
         return jax.lax.scan(body, x0, ts)[0]
 
     @jax.jit
-    def backward_input(w, g0, ts):  # d[x,h]_t = dgates_t @ W^T
-        def body(acc, t):
-            return acc + jnp.einsum("sen,skn->sek", g0 + t, w), None
+    def backward_hidden(w, g0, ts):  # dh_t = dgates_t @ W_h^T
+        w_h = w[:, k - hidden :]
 
-        return jax.lax.scan(body, jnp.zeros((s, e, k), jnp.float32), ts)[0]
+        def body(acc, t):
+            return acc + jnp.einsum("sen,skn->sek", g0 + t, w_h), None
+
+        return jax.lax.scan(body, jnp.zeros((s, e, hidden), jnp.float32), ts)[0]
 
     @jax.jit
     def backward_weight(x0, g0, ts):  # dW += [x,h]_t^T @ dgates_t
@@ -106,20 +116,20 @@ def gemm_step_fns(
 
         return jax.lax.scan(body, jnp.zeros((s, k, n), jnp.float32), ts)[0]
 
-    calls = (lambda: forward(w, x0, ts), lambda: backward_input(w, g0, ts), lambda: backward_weight(x0, g0, ts))
+    calls = (lambda: forward(w, x0, ts), lambda: backward_hidden(w, g0, ts), lambda: backward_weight(x0, g0, ts))
     return dict(zip(GEMM_STAGES, calls)), (w, x0, g0)
 
 
 def bench_gemm_cap(rows: list, num_envs: int, num_seeds: int, min_time: float = 0.5, steps: int = 100) -> float:
     """The throughput cap the default update's GEMM shapes alone allow: per step the rollout's
-    forward GEMM, its recomputation in the backward pass (``nothing_saveable``), d[x,h] and
+    forward GEMM, its recomputation in the backward pass (``nothing_saveable``), dh and
     dW, each timed alone at num_envs × num_seeds -> trials/s if the update did nothing else."""
     config = TrainConfig()
     env, params = make("two_step", variant=default_variant())
     k, n = lstm_input_size(config, env, params) + config.hidden_size, 4 * config.hidden_size
     devices = seed_devices(num_seeds)
     padded = seed_layout(num_seeds, len(jax.devices()))[1]  # pad seeds included, as training runs them
-    fns, _ = gemm_step_fns(padded, num_envs, k, n, steps, devices)
+    fns, _ = gemm_step_fns(padded, num_envs, k, n, steps, config.hidden_size, devices)
     times = time_interleaved(fns, min_time=min_time)
     batch = num_envs * num_seeds
     extra = {"num_seeds": num_seeds, "num_envs": num_envs, "devices": len(devices)}
@@ -131,11 +141,11 @@ def bench_gemm_cap(rows: list, num_envs: int, num_seeds: int, min_time: float = 
     for stage, sec in times.items():
         add("s_per_step", sec / steps, stage)
         add("flop_per_s", flop * steps / sec, stage)
-    forward, d_input, d_weight = (times[s] / steps for s in GEMM_STAGES)
-    step_s = 2 * forward + d_input + d_weight
+    forward, d_hidden, d_weight = (times[s] / steps for s in GEMM_STAGES)
+    step_s = 2 * forward + d_hidden + d_weight
     cap = batch * params.trials_per_episode / env.num_steps(params) / step_s
-    add("s_per_step", step_s, "cap: 2 x forward + d[x,h] + dW")
-    add("trials_per_s", cap, "cap: 2 x forward + d[x,h] + dW")
+    add("s_per_step", step_s, "cap: 2 x forward + dh + dW")
+    add("trials_per_s", cap, "cap: 2 x forward + dh + dW")
     return cap
 
 

@@ -38,6 +38,52 @@ def agent_inputs(
     return jnp.concatenate(parts, axis=-1)
 
 
+def sigmoid(z: jax.Array) -> jax.Array:
+    """σ(z) written as ½·tanh(z/2) + ½: the same function (absolute difference < 2e-7 in float32),
+    but XLA:CPU evaluates tanh faster than its exp-based logistic (benchmarks/README)."""
+    return 0.5 * jnp.tanh(0.5 * z) + 0.5
+
+
+@jax.custom_vjp
+def concat_matmul(x: jax.Array, h: jax.Array, kernel: jax.Array) -> jax.Array:
+    """[x, h] @ kernel. x (..., K), h (..., H), kernel (K + H, N) -> (..., N).
+
+    The gradient is autodiff's, but built from kernel's row blocks: autodiff forms
+    d[x, h] = dout @ kernelᵀ as one (K + H)-wide product and slices it, while this forms dx
+    and dh apart, so where x is data (no gradient wanted), XLA drops dx's product and the
+    backward GEMM is H wide, not K + H (benchmarks/README)."""
+    return jnp.concatenate([x, h], axis=-1) @ kernel
+
+
+def _concat_matmul_fwd(x, h, kernel):
+    return concat_matmul(x, h, kernel), (x, h, kernel)
+
+
+def _concat_matmul_bwd(residuals, dout):
+    x, h, kernel = residuals
+    k = x.shape[-1]
+    xh = jnp.concatenate([x, h], axis=-1)
+    d_kernel = xh.reshape(-1, xh.shape[-1]).T @ dout.reshape(-1, dout.shape[-1])
+    return dout @ kernel[:k].T, dout @ kernel[k:].T, d_kernel
+
+
+concat_matmul.defvjp(_concat_matmul_fwd, _concat_matmul_bwd)
+
+
+class Gates(nn.Module):
+    """The LSTM's fused gate projection [x, h] @ kernel + bias, with nn.Dense's parameters
+    (``kernel`` (K + H, N), lecun-normal; ``bias`` (N,), zeros) and :func:`concat_matmul`'s
+    gradient."""
+
+    features: int
+
+    @nn.compact
+    def __call__(self, x: jax.Array, h: jax.Array) -> jax.Array:
+        kernel = self.param("kernel", nn.initializers.lecun_normal(), (x.shape[-1] + h.shape[-1], self.features))
+        bias = self.param("bias", nn.initializers.zeros_init(), (self.features,))
+        return concat_matmul(x, h, kernel) + bias
+
+
 class LSTMActorCritic(nn.Module):
     """One LSTM cell (a single fused gate matmul) with linear policy and value heads;
     optionally a CNN in front for image observations of ``obs_shape`` (H, W, C)."""
@@ -59,10 +105,10 @@ class LSTMActorCritic(nn.Module):
             n = int(np.prod(self.obs_shape))
             image = inputs[..., :n].reshape(*inputs.shape[:-1], *self.obs_shape)
             inputs = jnp.concatenate([CNNEncoder(name="cnn")(image), inputs[..., n:]], axis=-1)
-        gates = nn.Dense(4 * self.hidden_size, name="gates")(jnp.concatenate([inputs, h], axis=-1))
+        gates = Gates(4 * self.hidden_size, name="gates")(inputs, h)
         i, f, g, o = jnp.split(gates, 4, axis=-1)
-        c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
-        h = jax.nn.sigmoid(o) * jnp.tanh(c)
+        c = sigmoid(f) * c + sigmoid(i) * jnp.tanh(g)
+        h = sigmoid(o) * jnp.tanh(c)
         logits = nn.Dense(self.num_actions, kernel_init=nn.initializers.orthogonal(0.01), name="policy")(h)
         value = nn.Dense(1, kernel_init=nn.initializers.orthogonal(1.0), name="value")(h)[..., 0]
         return (c, h), (logits, value)

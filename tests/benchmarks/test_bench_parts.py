@@ -58,18 +58,18 @@ def test_episode_bytes_from_shapes():
 
 def test_gemm_cap_fns_compute_the_lstm_gemms():
     """The timed scans do the GEMMs the cap claims (a NumPy loop gives the same results)."""
-    s, e, k, n, steps = 2, 3, 5, 8, 4
-    fns, inputs = train_bench.gemm_step_fns(s, e, k, n, steps)
+    s, e, k, n, steps, hidden = 2, 3, 5, 8, 4, 3
+    fns, inputs = train_bench.gemm_step_fns(s, e, k, n, steps, hidden)
     assert tuple(fns) == train_bench.GEMM_STAGES
     w, x0, g0 = (np.asarray(a, np.float64) for a in inputs)
     ts = np.arange(steps) * 1e-3
     xh = x0.copy()
-    d_input, d_weight = np.zeros((s, e, k)), np.zeros((s, k, n))
+    d_hidden, d_weight = np.zeros((s, e, hidden)), np.zeros((s, k, n))
     for t in ts:
         xh = np.einsum("sek,skn->sen", xh + t, w)[..., :k]
-        d_input += np.einsum("sen,skn->sek", g0 + t, w)
+        d_hidden += np.einsum("sen,skn->sek", g0 + t, w[:, k - hidden :])
         d_weight += np.einsum("sek,sen->skn", x0 + t, g0 - t)
-    for got, want in zip((fn() for fn in fns.values()), (xh, d_input, d_weight)):
+    for got, want in zip((fn() for fn in fns.values()), (xh, d_hidden, d_weight)):
         np.testing.assert_allclose(np.asarray(got), want, rtol=1e-4, atol=1e-5)
 
 
