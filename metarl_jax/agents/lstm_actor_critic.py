@@ -9,10 +9,13 @@ un-flattened into the screen and replaced by a small CNN's features
 
 from __future__ import annotations
 
+import functools
+
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.custom_derivatives import SymbolicZero
 
 from metarl_jax.agents.cnn import CNNEncoder
 
@@ -44,30 +47,32 @@ def sigmoid(z: jax.Array) -> jax.Array:
     return 0.5 * jnp.tanh(0.5 * z) + 0.5
 
 
-@jax.custom_vjp
+@jax.custom_jvp
 def concat_matmul(x: jax.Array, h: jax.Array, kernel: jax.Array) -> jax.Array:
     """[x, h] @ kernel. x (..., K), h (..., H), kernel (K + H, N) -> (..., N).
 
-    The gradient is autodiff's, but built from kernel's row blocks: autodiff forms
-    d[x, h] = dout @ kernelᵀ as one (K + H)-wide product and slices it, while this forms dx
-    and dh apart, so where x is data (no gradient wanted), XLA drops dx's product and the
-    backward GEMM is H wide, not K + H (benchmarks/README)."""
+    Autodiff's derivative, written by kernel's row blocks: dx @ kernel[:K] + dh @ kernel[K:]
+    + [x, h] @ dkernel, with a term dropped where its tangent is zero. Plain autodiff
+    concatenates [dx, dh] first, so its backward pass forms d[x, h] = dout @ kernelᵀ (K + H
+    wide) and slices it; here, where x is data, the backward GEMM is dh's alone, H wide
+    (benchmarks/README). Forward and reverse mode both work."""
     return jnp.concatenate([x, h], axis=-1) @ kernel
 
 
-def _concat_matmul_fwd(x, h, kernel):
-    return concat_matmul(x, h, kernel), (x, h, kernel)
-
-
-def _concat_matmul_bwd(residuals, dout):
-    x, h, kernel = residuals
+@functools.partial(concat_matmul.defjvp, symbolic_zeros=True)
+def _concat_matmul_jvp(primals, tangents):
+    x, h, kernel = primals
+    dx, dh, d_kernel = tangents
     k = x.shape[-1]
-    xh = jnp.concatenate([x, h], axis=-1)
-    d_kernel = xh.reshape(-1, xh.shape[-1]).T @ dout.reshape(-1, dout.shape[-1])
-    return dout @ kernel[:k].T, dout @ kernel[k:].T, d_kernel
-
-
-concat_matmul.defvjp(_concat_matmul_fwd, _concat_matmul_bwd)
+    out = concat_matmul(x, h, kernel)
+    terms = []
+    if not isinstance(dx, SymbolicZero):
+        terms.append(dx @ kernel[:k])
+    if not isinstance(dh, SymbolicZero):
+        terms.append(dh @ kernel[k:])
+    if not isinstance(d_kernel, SymbolicZero):
+        terms.append(jnp.concatenate([x, h], axis=-1) @ d_kernel)
+    return out, sum(terms[1:], terms[0]) if terms else jnp.zeros_like(out)
 
 
 class Gates(nn.Module):

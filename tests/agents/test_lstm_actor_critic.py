@@ -38,8 +38,9 @@ def test_initial_policy_is_near_uniform():
 
 
 def test_concat_matmul_gradients_match_autodiff_of_the_concatenation():
-    """concat_matmul's hand-split backward pass gives autodiff's gradients for x, h and the
-    kernel, batched and under vmap (the CNN agent needs dx; the LSTM's data inputs drop it)."""
+    """concat_matmul's block-wise derivative gives autodiff's gradients for x, h and the
+    kernel, batched, under vmap and in forward mode (the CNN agent needs dx; the LSTM's data
+    inputs drop it)."""
     keys = jax.random.split(jax.random.key(0), 4)
     x = jax.random.normal(keys[0], (3, 5, 6))
     h = jax.random.normal(keys[1], (3, 5, 4))
@@ -58,6 +59,11 @@ def test_concat_matmul_gradients_match_autodiff_of_the_concatenation():
     per_row = jax.vmap(jax.grad(lambda x, h, k: jnp.sum(jnp.sin(concat_matmul(x, h, k))), argnums=2), (0, 0, None))
     per_row_ref = jax.vmap(jax.grad(lambda x, h, k: jnp.sum(jnp.sin(reference(x, h, k))), argnums=2), (0, 0, None))
     np.testing.assert_allclose(per_row(x, h, kernel), per_row_ref(x, h, kernel), rtol=1e-5, atol=1e-5)
+    # Forward mode too (e.g. Jacobians of the recurrent update for fixed-point analyses).
+    fwd = jax.jacfwd(concat_matmul, argnums=(0, 1, 2))(x[0, 0], h[0, 0], kernel)
+    rev = jax.jacrev(reference, argnums=(0, 1, 2))(x[0, 0], h[0, 0], kernel)
+    for g, w in zip(fwd, rev):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-6)
 
 
 def test_tanh_sigmoid_equals_the_logistic_function():
