@@ -124,3 +124,38 @@ def test_sample_categorical_frequencies(probs):
     a = sample_categorical(u, jnp.broadcast_to(logits, (u.shape[0], len(probs))))
     freq = np.bincount(np.asarray(a), minlength=len(probs)) / u.shape[0]
     np.testing.assert_allclose(freq, probs, atol=0.005)
+
+
+def _dot_output_shapes(jaxpr) -> set[tuple[int, ...]]:
+    """Output shapes of every dot_general in a jaxpr and its sub-jaxprs (scan, remat, ...)."""
+    from jax.extend import core as jax_core
+
+    shapes = set()
+    for eqn in jaxpr.eqns:
+        if eqn.primitive.name == "dot_general":
+            shapes.add(tuple(eqn.outvars[0].aval.shape))
+        for value in eqn.params.values():
+            for sub in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(sub, jax_core.ClosedJaxpr):
+                    shapes |= _dot_output_shapes(sub.jaxpr)
+                elif isinstance(sub, jax_core.Jaxpr):
+                    shapes |= _dot_output_shapes(sub)
+    return shapes
+
+
+def test_update_never_forms_the_input_gradient():
+    """The agent's inputs are data: the backward pass forms dh (episodes × hidden) but no
+    d[x, h] (episodes × (inputs + hidden)), the wider GEMM autodiff of a concatenation
+    would form and slice (agents.lstm_actor_critic.concat_matmul; benchmarks/README)."""
+    from metarl_jax.envs import make
+    from metarl_jax.training.a2c import make_train
+    from metarl_jax.training.config import TrainConfig
+
+    env, params = make("two_step", trials_per_episode=5)
+    config = TrainConfig(num_seeds=1, num_envs=4, hidden_size=8, chunk_size=1, total_episodes=4)
+    fns = make_train(config, env, params)
+    state = jax.tree.map(lambda x: x[0], fns.init(jax.random.split(jax.random.key(0), 1)))
+    shapes = _dot_output_shapes(jax.make_jaxpr(fns.update)(state).jaxpr)
+    in_dim = env.observation_shape(params)[0] + env.num_actions + 1
+    assert (4, 4 * 8) in shapes  # the gates GEMM: the walk reached the rollout's scan body
+    assert (4, in_dim + 8) not in shapes
