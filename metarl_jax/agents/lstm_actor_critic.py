@@ -64,14 +64,15 @@ def _concat_matmul_jvp(primals, tangents):
     x, h, kernel = primals
     dx, dh, d_kernel = tangents
     k = x.shape[-1]
-    out = concat_matmul(x, h, kernel)
+    xh = jnp.concatenate([x, h], axis=-1)
+    out = xh @ kernel
     terms = []
     if not isinstance(dx, SymbolicZero):
         terms.append(dx @ kernel[:k])
     if not isinstance(dh, SymbolicZero):
         terms.append(dh @ kernel[k:])
     if not isinstance(d_kernel, SymbolicZero):
-        terms.append(jnp.concatenate([x, h], axis=-1) @ d_kernel)
+        terms.append(xh @ d_kernel)
     return out, sum(terms[1:], terms[0]) if terms else jnp.zeros_like(out)
 
 

@@ -1,5 +1,6 @@
 """Agent shapes, input layout and the episode-start reset."""
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -74,8 +75,6 @@ def test_tanh_sigmoid_equals_the_logistic_function():
 
 def test_gates_keep_dense_parameters():
     """Checkpoints of the agent stay valid: Gates has nn.Dense's names, shapes and init values."""
-    import flax.linen as nn
-
     x, h = jnp.ones((2, 6)), jnp.ones((2, 48))
     gates = Gates(192).init(jax.random.key(5), x, h)
     dense = nn.Dense(192).init(jax.random.key(5), jnp.concatenate([x, h], -1))
