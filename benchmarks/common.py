@@ -39,7 +39,7 @@ def configure_devices(parser: argparse.ArgumentParser, requested: int | None) ->
     """Split a CPU into ``requested`` XLA devices, by default one per core, as the experiment
     scripts do (metarl_jax.training.cpu_devices), before JAX starts; training benches shard
     their seeds as training lays them out (metarl_jax.training.seed_layout). A bad request is a parser error."""
-    from metarl_jax.envs.base import ConfigError
+    from metarl_jax.core.errors import ConfigError
     from metarl_jax.training.cpu_devices import available_cores, configure_cpu_devices
 
     try:

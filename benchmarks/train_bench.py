@@ -20,7 +20,7 @@ from common import compile_row, compile_timed, row, time_call, time_interleaved 
 from env_only import env_rollout_fn  # noqa: E402
 from two_step_throughput import train_throughput  # noqa: E402
 
-from metarl_jax.analysis.two_step import analyse_seed, trial_arrays  # noqa: E402
+from metarl_jax.tasks.two_step.analysis import analyse_seed, trial_arrays  # noqa: E402
 from metarl_jax.envs import make  # noqa: E402
 from metarl_jax.evaluation import eval_episode_keys  # noqa: E402
 from metarl_jax.training.a2c import (  # noqa: E402

@@ -8,12 +8,13 @@ python experiments/bandit.py --table wang2016    # Wang et al. 2016 dependent ar
 
 import sys
 
-from metarl_jax.pipeline import EXPERIMENTS, main
+from metarl_jax.pipeline import main
+from metarl_jax.registry import EXPERIMENTS
 
 if __name__ == "__main__":
     args = sys.argv[1:]
     if any(a == "--table" or a.startswith("--table=") for a in args):
-        from metarl_jax.bandit_tables import tables_main
+        from metarl_jax.tasks.bandit.tables import tables_main  # the table commands only
 
         sys.exit(tables_main(args))
     sys.exit(main(EXPERIMENTS["bandit"]()))

@@ -9,7 +9,8 @@ python experiments/harlow.py --help     # every flag and its default
 
 import sys
 
-from metarl_jax.pipeline import EXPERIMENTS, main
+from metarl_jax.pipeline import main
+from metarl_jax.registry import EXPERIMENTS
 
 if __name__ == "__main__":
     sys.exit(main(EXPERIMENTS["harlow"]()))

@@ -1,9 +1,9 @@
 """Frozen-parameter rollouts of any agent -> step-level arrays (saved as eval.npz).
 
-Evaluation episode e of a seed uses ``fold_in(fold_in(seed_key, EVAL_BRANCH), e)``;
-inside an episode the key splits into (reset, env steps, actions) exactly as in
-training, so every agent evaluated with the same seed meets the same problems
-and the same environment noise (paired comparisons).
+Evaluation episode e of a seed uses ``core.keys.eval_episode_keys`` and, inside an
+episode, ``core.keys.split_episode_key`` exactly as in training, so every agent evaluated
+with the same seed meets the same problems and the same environment noise (paired
+comparisons).
 """
 
 from __future__ import annotations
@@ -15,14 +15,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from metarl_jax.baselines.policy import Policy
-from metarl_jax.training.a2c import EVAL_BRANCH, Trajectory
-
-
-def eval_episode_keys(seed_key: jax.Array, num_episodes: int) -> jax.Array:
-    """(num_episodes,) keys: fold_in(fold_in(seed_key, EVAL_BRANCH), episode)."""
-    branch = jax.random.fold_in(seed_key, EVAL_BRANCH)
-    return jax.vmap(lambda e: jax.random.fold_in(branch, e))(jnp.arange(num_episodes, dtype=jnp.int32))
+from metarl_jax.agents.policy import Policy
+from metarl_jax.agents.rollout import Trajectory, policy_rollout
+from metarl_jax.core.keys import eval_episode_keys
 
 
 def _to_arrays(traj: Trajectory) -> dict[str, jax.Array]:
@@ -53,34 +48,6 @@ def _network_evaluator(rollout: Callable[..., Trajectory], num_episodes: int, gr
         return jax.vmap(one_seed)(params, seed_keys)
 
     return run
-
-
-def policy_rollout(env: Any, env_params: Any, policy: Policy) -> Callable[[jax.Array], Trajectory]:
-    """Build ``rollout(episode_keys (E,)) -> Trajectory`` for a non-neural policy."""
-    num_steps = env.num_steps(env_params)
-
-    def episode(key: jax.Array):
-        k_reset, k_steps, k_act = jax.random.split(key, 3)
-        obs, env_state = env.reset(k_reset, env_params)
-        agent_state = policy.init(k_reset)
-
-        def body(carry, keys):
-            env_state, agent_state, obs = carry
-            k_env, k_a = keys
-            action = policy.act(k_a, agent_state, obs)
-            obs, env_state, reward, terminated, _, info = env.step(k_env, env_state, action, env_params)
-            agent_state = policy.observe(agent_state, action, reward, info)
-            return (env_state, agent_state, obs), (action, reward, terminated, info)
-
-        keys = (jax.random.split(k_steps, num_steps), jax.random.split(k_act, num_steps))
-        _, (actions, rewards, terminated, info) = jax.lax.scan(body, (env_state, agent_state, obs), keys)
-        return actions, rewards, terminated, info
-
-    def rollout(episode_keys: jax.Array) -> Trajectory:
-        actions, rewards, terminated, info = jax.vmap(episode, out_axes=1)(episode_keys)
-        return Trajectory(None, None, actions, rewards, terminated, info)
-
-    return rollout
 
 
 def evaluate_policy(

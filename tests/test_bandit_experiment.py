@@ -6,9 +6,9 @@ import json
 import numpy as np
 import pytest
 
-from metarl_jax.bandit_tables import WANG2016_TRAIN_FLAGS, CellMismatch, run_cell, wang2016_markdown, wang2016_table
-from metarl_jax.baselines.bandit_suite import SMOKE_TUNING
-from metarl_jax.plotting.bandit import wang2016_figure
+from metarl_jax.tasks.bandit.tables import WANG2016_TRAIN_FLAGS, CellMismatch, run_cell, wang2016_markdown, wang2016_table
+from metarl_jax.tasks.bandit.baselines.suite import SMOKE_TUNING
+from metarl_jax.tasks.bandit.plots import wang2016_figure
 
 
 def test_wang2016_smoke_cell_reuse_and_heat_map(tmp_path):

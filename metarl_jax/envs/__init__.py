@@ -1,24 +1,6 @@
-"""Tasks as pure, jittable, vmappable functions (gymnax-style)."""
+"""The environment contract (``Environment``, ``EnvironmentBase``); the tasks themselves live in
+``metarl_jax.tasks.<task>.env`` and are looked up by name with ``metarl_jax.registry.make``."""
 
-from metarl_jax.envs.bandit import Bandit, BanditParams, BanditState
-from metarl_jax.envs.harlow import Harlow, HarlowParams, HarlowState
-from metarl_jax.envs.harlow_pixels import HarlowPixels, HarlowPixelsParams, HarlowPixelsState
-from metarl_jax.envs.registry import make, registered_envs
-from metarl_jax.envs.two_step import TwoStep, TwoStepParams, TwoStepState
+from metarl_jax.envs.base import Environment, EnvironmentBase
 
-__all__ = [
-    "Bandit",
-    "BanditParams",
-    "BanditState",
-    "Harlow",
-    "HarlowParams",
-    "HarlowState",
-    "HarlowPixels",
-    "HarlowPixelsParams",
-    "HarlowPixelsState",
-    "TwoStep",
-    "TwoStepParams",
-    "TwoStepState",
-    "make",
-    "registered_envs",
-]
+__all__ = ["Environment", "EnvironmentBase"]

@@ -1,4 +1,4 @@
-"""Environment protocol and validation helpers shared by every task.
+"""The environment contract every task implements (a protocol, and a base class with its defaults).
 
 Environments are gymnax-style pure functions over frozen flax.struct params:
 ``obs, state = env.reset(key, params)`` and
@@ -11,13 +11,12 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import jax
-import numpy as np
 
 Array = jax.Array
 
 
 class Environment(Protocol):
-    """What every task in ``metarl_jax.envs`` provides."""
+    """What every task's env provides (``metarl_jax/tasks/<task>/env.py``)."""
 
     name: str
     PAPER: str
@@ -25,6 +24,11 @@ class Environment(Protocol):
 
     @property
     def default_params(self) -> Any: ...
+
+    def for_params(self, params: Any) -> Environment:
+        """The env instance that serves ``params`` (envs whose action set follows their
+        params, bandit arms or Harlow's fixation action, return a matching instance)."""
+        ...
 
     def observation_shape(self, params: Any) -> tuple[int, ...]: ...
 
@@ -46,49 +50,9 @@ class Environment(Protocol):
     ) -> tuple[Array, Any, Array, Array, Array, dict[str, Array]]: ...
 
 
-class ConfigError(ValueError):
-    """A bad setting: names the field, its value and what is allowed."""
+class EnvironmentBase:
+    """Defaults of the :class:`Environment` protocol; task envs subclass it."""
 
-    def __init__(self, field: str, value: Any, allowed: str):
-        self.field, self.value, self.allowed = field, value, allowed
-        super().__init__(f"{field}={value!r} is not allowed: {allowed}")
-
-
-def _numbers(value: Any) -> np.ndarray | None:
-    """Value as a float array if it is a real number or an array of them (params may hold
-    NumPy/JAX leaves for vmapped task distributions), else None."""
-    if isinstance(value, (bool, np.bool_, str)) or value is None:
-        return None
-    try:
-        arr = np.asarray(value)
-    except Exception:
-        return None
-    if arr.dtype.kind not in "iuf":
-        return None
-    return arr.astype(np.float64)
-
-
-def check_probability(name: str, value: Any) -> None:
-    """Raise ConfigError unless ``value`` (a number or array) lies in [0, 1]."""
-    arr = _numbers(value)
-    if arr is None or not np.all((arr >= 0.0) & (arr <= 1.0)):
-        raise ConfigError(name, value, "must be a probability in [0, 1]")
-
-
-def check_positive_int(name: str, value: Any) -> None:
-    """Raise ValueError unless ``value`` is an integer >= 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(name, value, "must be an integer >= 1")
-
-
-def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
-    """Raise ValueError unless ``value`` is one of ``allowed``."""
-    if value not in allowed:
-        raise ConfigError(name, value, f"choose one of {', '.join(allowed)}")
-
-
-def check_finite(name: str, value: Any) -> None:
-    """Raise ConfigError unless ``value`` (a number or array) is finite."""
-    arr = _numbers(value)
-    if arr is None or not np.all(np.isfinite(arr)):
-        raise ConfigError(name, value, "must be a finite number")
+    def for_params(self, params: Any) -> Any:
+        """This env serves every params of its task (override where the action set follows params)."""
+        return self

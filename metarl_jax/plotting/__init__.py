@@ -1,1 +1,1 @@
-"""Figures from a run directory's files (analysis.json, metrics.jsonl); never trains."""
+"""``python -m metarl_jax.plotting RUN_DIR`` redraws a run's figures with its task's plots; never trains."""

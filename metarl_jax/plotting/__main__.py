@@ -6,17 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from metarl_jax.plotting.bandit import plot_run as plot_bandit
-from metarl_jax.plotting.harlow import plot_pixels_run as plot_harlow_pixels
-from metarl_jax.plotting.harlow import plot_run as plot_harlow
-from metarl_jax.plotting.two_step import plot_run as plot_two_step
-
-PLOTTERS = {
-    "two_step": plot_two_step,
-    "harlow": plot_harlow,
-    "harlow_pixels": plot_harlow_pixels,
-    "bandit": plot_bandit,
-}
+from metarl_jax.registry import EXPERIMENTS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,10 +20,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {run_dir} is not a run directory (no config.json)", file=sys.stderr)
         return 2
     experiment = json.loads(config_path.read_text())["experiment"]
-    if experiment not in PLOTTERS:
+    if experiment not in EXPERIMENTS:
         print(f"error: no figures for experiment {experiment!r}", file=sys.stderr)
         return 2
-    for path in PLOTTERS[experiment](run_dir):
+    for path in EXPERIMENTS[experiment]().plot(run_dir):
         print(path)
     return 0
 

@@ -16,23 +16,10 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from metarl_jax.agents.lstm_actor_critic import LSTMActorCritic, agent_inputs
+from metarl_jax.agents.lstm_actor_critic import LSTMActorCritic
+from metarl_jax.agents.rollout import Trajectory, make_rollout
+from metarl_jax.core.keys import INIT_BRANCH, TRAIN_BRANCH
 from metarl_jax.training.config import validate_encoder
-
-
-def checkpoint_step(f: Callable, encoder: str = "none") -> Callable:
-    """Recompute a rollout step in the backward pass instead of stacking its residuals.
-
-    Stacked residuals of every step outgrow the CPU caches and make BPTT memory-bound, so
-    the LSTM agent keeps only the scan carry (``nothing_saveable``); the CNN agent keeps
-    its matmul/conv outputs (``dots_saveable``), which are costly to recompute. Measured
-    on the 2-core CPU in one process, trials/s nothing vs dots: two-step default +4 %,
-    1024 envs +13 %, Harlow +15 %, bandit −3 %, pixel Harlow −8 % (benchmarks/README)."""
-    policy = jax.checkpoint_policies.dots_saveable if encoder == "cnn" else jax.checkpoint_policies.nothing_saveable
-    return jax.checkpoint(f, policy=policy)
-
-
-TRAIN_BRANCH, EVAL_BRANCH, INIT_BRANCH = 0, 1, 2  # fold_in(seed_key, branch)
 
 
 # --------------------------------------------------------------------------- losses
@@ -120,69 +107,6 @@ def a2c_loss(
     entropy = jnp.mean(-jnp.sum(jnp.exp(log_probs) * log_probs, axis=-1))
     loss = policy_loss + value_coef * value_loss - entropy_coef * entropy
     return LossTerms(loss, policy_loss, value_loss, entropy)
-
-
-# --------------------------------------------------------------------------- rollouts
-
-
-class Trajectory(NamedTuple):
-    """One batch of whole episodes, time-major: leaves (T, E, ...)."""
-
-    logits: jax.Array
-    values: jax.Array
-    actions: jax.Array
-    rewards: jax.Array
-    terminated: jax.Array
-    info: dict[str, jax.Array]
-
-
-def sample_categorical(u: jax.Array, logits: jax.Array) -> jax.Array:
-    """Inverse-CDF sample from softmax(logits) with one uniform u (...,) -> int32 (...)."""
-    cdf = jnp.cumsum(jax.nn.softmax(logits), axis=-1)
-    return jnp.sum(u[..., None] > cdf[..., :-1], axis=-1).astype(jnp.int32)
-
-
-def make_rollout(env: Any, env_params: Any, network: LSTMActorCritic, time_input: bool) -> Callable[..., Trajectory]:
-    """Build ``rollout(params, episode_keys (E,), greedy) -> Trajectory`` over whole episodes."""
-    num_steps = env.num_steps(env_params)
-    spt = env.steps_per_trial(env_params)
-    trials = env_params.trials_per_episode
-    num_actions = env.num_actions
-    step_env = jax.vmap(env.step, in_axes=(0, 0, 0, None))
-
-    def rollout(params: Any, episode_keys: jax.Array, greedy: bool = False) -> Trajectory:
-        num_envs = episode_keys.shape[0]
-        split = jax.vmap(lambda k: jax.random.split(k, 3))(episode_keys)
-        obs, env_state = jax.vmap(env.reset, in_axes=(0, None))(split[:, 0], env_params)
-        step_keys = jax.vmap(lambda k: jax.random.split(k, num_steps))(split[:, 1]).swapaxes(0, 1)
-        u_act = jax.vmap(lambda k: jax.random.uniform(k, (num_steps,)))(split[:, 2]).T
-
-        def body(carry, xs):
-            env_state, lstm, obs, prev_a, prev_r = carry
-            t, keys, u = xs
-            time_fraction = None
-            if time_input:
-                time_fraction = jnp.full((num_envs,), (t // spt) / trials, jnp.float32)
-            x = agent_inputs(obs.reshape(num_envs, -1), prev_a, prev_r, num_actions, time_fraction)
-            lstm, (logits, value) = network.apply(params, lstm, x)
-            stopped = jax.lax.stop_gradient(logits)
-            action = jnp.argmax(stopped, -1).astype(jnp.int32) if greedy else sample_categorical(u, stopped)
-            obs, env_state, reward, terminated, _, info = step_env(keys, env_state, action, env_params)
-            out = (logits, value, action, reward, terminated, info)
-            return (env_state, lstm, obs, action, reward), out
-
-        carry0 = (
-            env_state,
-            network.initial_state((num_envs,)),
-            obs,
-            jnp.full((num_envs,), -1, jnp.int32),
-            jnp.zeros((num_envs,), jnp.float32),
-        )
-        ts = jnp.arange(num_steps, dtype=jnp.int32)
-        _, out = jax.lax.scan(checkpoint_step(body, network.encoder), carry0, (ts, step_keys, u_act))
-        return Trajectory(*out)
-
-    return rollout
 
 
 # --------------------------------------------------------------------------- training

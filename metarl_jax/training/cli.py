@@ -14,7 +14,7 @@ import types
 import typing
 from typing import Any, Literal, NoReturn, Sequence
 
-from metarl_jax.envs.base import ConfigError
+from metarl_jax.core.errors import ConfigError
 
 
 def flag(field: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Literal
 
-from metarl_jax.envs.base import (
+from metarl_jax.core.errors import (
     ConfigError,
     check_choice,
     check_finite,
@@ -67,6 +67,7 @@ class RunConfig:
     quiet: bool = False  # no progress bar
     smoke: bool = False  # tiny sizes: the whole pipeline in seconds (tests, CI)
     cpu_devices: int | None = None  # XLA CPU devices the seeds are split over; unset: one per core, as seed_layout uses
+    compile_cache: bool = True  # keep compiled programs in ~/.cache/metarl_jax/xla ($METARL_JAX_CACHE_DIR) for the next run
 
 
 def validate_train_config(config: TrainConfig) -> None:

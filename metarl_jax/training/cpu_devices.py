@@ -13,7 +13,7 @@ import os
 
 import jax
 
-from metarl_jax.envs.base import ConfigError, check_positive_int
+from metarl_jax.core.errors import ConfigError, check_positive_int
 from metarl_jax.training.seed_layout import seed_layout
 
 FORCE_FLAG = "xla_force_host_platform_device_count"

@@ -15,8 +15,9 @@ from tqdm.auto import tqdm
 
 from metarl_jax.training.a2c import TrainFns, TrainState
 from metarl_jax.training.config import RunConfig, TrainConfig
-from metarl_jax.training.run import MetricsLog, save_checkpoint
-from metarl_jax.training.seed_layout import pad_and_shard_seeds, real_seeds
+from metarl_jax.training.checkpoint import save_checkpoint
+from metarl_jax.training.run_dir import MetricsLog
+from metarl_jax.training.seed_layout import SeedLayout
 
 TIMING_FIELDS = ("wall_time_s", "chunk_time_s", "trials_per_s", "agent_steps_per_s")
 
@@ -61,6 +62,34 @@ def chunk_row(metrics: dict[str, Any], num_active: int) -> dict[str, Any]:
         out[f"{k}_seeds"] = per_seed.tolist()
         out[k] = float(np.nanmean(per_seed)) if np.isfinite(per_seed).any() else float("nan")
     return out
+
+
+def metrics_row(
+    config: TrainConfig,
+    done: int,
+    active: int,
+    metrics: dict[str, Any],
+    frozen: list[int],
+    elapsed: float,
+    chunk_time: float,
+    trials_per_episode: int,
+    steps_per_episode: int,
+) -> dict[str, Any]:
+    """One metrics.jsonl row after a chunk of ``active`` updates (``done`` in all): per-seed
+    and mean metrics (K, S) of the chunk, the frozen seeds, timing and throughput."""
+    episodes = active * config.num_envs * config.num_seeds
+    row: dict[str, Any] = {
+        "updates": done,
+        "episodes": done * config.num_envs,
+        "seeds": list(range(config.seed, config.seed + config.num_seeds)),
+    }
+    row.update(chunk_row(metrics, active))
+    row["frozen_seeds"] = frozen
+    row["wall_time_s"] = elapsed
+    row["chunk_time_s"] = chunk_time
+    row["trials_per_s"] = episodes * trials_per_episode / chunk_time
+    row["agent_steps_per_s"] = episodes * steps_per_episode / chunk_time
+    return row
 
 
 class _SignalCatcher:
@@ -122,13 +151,15 @@ def train(
     tensorboard: bool = False,
     progress_eval: Callable[[TrainState], dict[str, Any]] | None = None,
     progress_points: int = 0,
+    layout: SeedLayout | None = None,
 ) -> tuple[TrainState, list[dict[str, Any]]]:
     """Train every seed up to config.num_updates updates, from wherever ``state`` is.
 
     ``progress_eval(state)`` runs at the first chunk boundary at or after each of
     ``progress_points`` evenly spaced fractions of training (the last at the end); its
     result is stored under "progress_eval" in that chunk's metrics row.
-    The seeds are padded and sharded across devices here (:mod:`seed_layout`); metrics,
+    The seeds are padded and sharded across devices here by ``layout`` (the run's
+    :class:`SeedLayout`; computed from the config when not given); metrics,
     checkpoints, ``progress_eval`` and the returned state hold only the real seeds.
     Writes a metrics row per chunk, checkpoints every ``run.checkpoint_every`` updates and
     at the end. Raises TrainingInterrupted (after checkpointing) on SIGINT/SIGTERM and
@@ -136,11 +167,9 @@ def train(
     log = MetricsLog(run_dir / "metrics.jsonl") if run_dir else None
     tb = TensorBoardLog(run_dir / "tensorboard") if (tensorboard and run_dir) else None
     ckpt_dir = run_dir / "checkpoints" if run_dir else None
-    seeds = list(range(config.seed, config.seed + config.num_seeds))
-    state = pad_and_shard_seeds(state)
-
-    def real(s: TrainState) -> TrainState:
-        return real_seeds(s, config.num_seeds)
+    layout = layout or SeedLayout.for_run(config.num_seeds)
+    state = layout.for_training(state)
+    real = layout.real
 
     done = int(np.asarray(jax.device_get(state.update))[0])
     known_frozen = frozen_seeds(state, config)
@@ -164,15 +193,9 @@ def train(
                 metrics = {k: np.asarray(v)[:, : config.num_seeds] for k, v in jax.device_get(metrics).items()}
                 dt = time.perf_counter() - t0
                 done += active
-                episodes = active * config.num_envs * config.num_seeds
-                row = {"updates": done, "episodes": done * config.num_envs, "seeds": seeds}
-                row.update(chunk_row(metrics, active))
                 frozen = frozen_seeds(state, config)
-                row["frozen_seeds"] = sorted(frozen)
-                row["wall_time_s"] = time.perf_counter() - t_start
-                row["chunk_time_s"] = dt
-                row["trials_per_s"] = episodes * trials_per_episode / dt
-                row["agent_steps_per_s"] = episodes * steps_per_episode / dt
+                row = metrics_row(config, done, active, metrics, sorted(frozen), time.perf_counter() - t_start, dt,
+                                  trials_per_episode, steps_per_episode)  # fmt: skip
                 if progress_eval and any(done - active < t <= done for t in targets):
                     row["progress_eval"] = progress_eval(real(state))
                 rows.append(row)

@@ -6,12 +6,13 @@ evenly (5 seeds on 2 cores train as 3 + 3, not 5 on one core). Pad seeds never l
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Sequence
 
 import jax
 import numpy as np
 
-from metarl_jax.training.run import data_to_keys, keys_to_data
+from metarl_jax.core.keys import data_to_keys, keys_to_data
 
 
 def seed_layout(num_seeds: int, num_devices: int) -> tuple[int, int]:
@@ -23,12 +24,6 @@ def seed_layout(num_seeds: int, num_devices: int) -> tuple[int, int]:
     load = -(-num_seeds // min(num_seeds, num_devices))
     used = -(-num_seeds // load)
     return used, used * load
-
-
-def seed_devices(num_seeds: int) -> list[Any]:
-    """The devices ``num_seeds`` seeds train on: the first d of :func:`seed_layout`."""
-    devices = jax.devices()
-    return devices[: seed_layout(num_seeds, len(devices))[0]]
 
 
 def shard_seeds(tree: Any, devices: Sequence[Any] | None = None) -> Any:
@@ -63,12 +58,45 @@ def pad_seeds(tree: Any, total: int) -> Any:
     return _take_seeds(tree, np.minimum(np.arange(total), n - 1))
 
 
-def pad_and_shard_seeds(tree: Any, devices: Sequence[Any] | None = None) -> Any:
-    """The training layout: seeds padded per :func:`seed_layout` and sharded across the
-    first d of ``devices`` (default: all)."""
-    devices = list(devices or jax.devices())
-    used, padded = seed_layout(num_seeds_of(tree), len(devices))
-    return shard_seeds(pad_seeds(tree, padded), devices[:used])
+@dataclasses.dataclass(frozen=True)
+class SeedLayout:
+    """Where a run's seeds train, computed once per run (:meth:`for_run`) and passed to the
+    training loop, evaluation and config.json: the first ``len(devices)`` devices, each holding
+    ``padded / len(devices)`` seeds, the last ``padded - num_seeds`` of them throwaway pads."""
+
+    num_seeds: int
+    devices: tuple[Any, ...]
+    padded: int
+
+    @classmethod
+    def for_run(cls, num_seeds: int, devices: Sequence[Any] | None = None) -> SeedLayout:
+        """The layout of :func:`seed_layout` over ``devices`` (default: every device)."""
+        devices = list(devices or jax.devices())
+        used, padded = seed_layout(num_seeds, len(devices))
+        return cls(num_seeds, tuple(devices[:used]), padded)
+
+    def info(self) -> dict[str, int]:
+        """config.json's ``seed_layout``: devices used, seeds per device, pad seeds."""
+        return {
+            "devices": len(self.devices),
+            "seeds_per_device": self.padded // len(self.devices),
+            "pad_seeds": self.padded - self.num_seeds,
+        }
+
+    def for_training(self, tree: Any) -> Any:
+        """Seeds padded and sharded across the layout's devices."""
+        return shard_seeds(pad_seeds(tree, self.padded), self.devices)
+
+    def real(self, tree: Any) -> Any:
+        """The real seeds of a training-layout tree (see :func:`real_seeds`)."""
+        return real_seeds(tree, self.num_seeds)
+
+    def for_evaluation(self, tree: Any) -> Any:
+        """Real seeds placed for evaluation: sharded as in training when no padding is needed,
+        else on the first device."""
+        if self.padded != self.num_seeds:
+            return jax.device_put(tree, self.devices[0])
+        return shard_seeds(tree, self.devices)
 
 
 def real_seeds(tree: Any, num_seeds: int) -> Any:
@@ -77,12 +105,3 @@ def real_seeds(tree: Any, num_seeds: int) -> Any:
     if num_seeds_of(tree) == num_seeds:
         return tree
     return jax.device_put(_take_seeds(tree, np.arange(num_seeds)), jax.devices()[0])
-
-
-def shard_seeds_if_even(tree: Any) -> Any:
-    """Real seeds placed for evaluation: sharded as in training when no padding is needed,
-    else on the first device."""
-    used, padded = seed_layout(num_seeds_of(tree), jax.device_count())
-    if padded != num_seeds_of(tree):
-        return jax.device_put(tree, jax.devices()[0])
-    return shard_seeds(tree, jax.devices()[:used])

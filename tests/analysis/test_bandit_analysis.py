@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from metarl_jax.analysis.bandit import (
+from metarl_jax.tasks.bandit.analysis import (
     analyse_seed,
     compare_agents,
     episode_totals,

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from metarl_jax.analysis.harlow import (
+from metarl_jax.tasks.harlow.analysis import (
     accuracy_by_trial,
     analyse_pixels_seed,
     analyse_seed,
@@ -15,8 +15,8 @@ from metarl_jax.analysis.harlow import (
     trial_arrays,
     trials_by_index,
 )
-from metarl_jax.envs.harlow import HarlowParams, ideal_observer_return
-from metarl_jax.envs.harlow_pixels import HarlowPixelsParams
+from metarl_jax.tasks.harlow.env import HarlowParams, ideal_observer_return
+from metarl_jax.tasks.harlow.pixels import HarlowPixelsParams
 
 T, F = True, False
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from metarl_jax.analysis.two_step import (
+from metarl_jax.tasks.two_step.analysis import (
     analyse_seed,
     fit_logistic,
     lagged_design,

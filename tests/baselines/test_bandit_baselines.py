@@ -3,7 +3,7 @@ Beta sampler against the exact distribution, Gittins indices against a second me
 (restart-in-state), exact Bayes-optimal values as upper bounds, tuning and the
 Duan et al. (2016) table machinery on tiny sizes.
 
-The NumPy references are written from the docstrings of ``metarl_jax.baselines.bandit``.
+The NumPy references are written from the docstrings of ``metarl_jax.tasks.bandit.baselines.policies``.
 They draw the same uniforms / normals from the same action keys with ``jax.random`` (the
 random source), and do everything else in NumPy: counts, scores, tie-breaking and the
 Marsaglia-Tsang acceptance step. Each replays a JAX rollout's own history (actions and
@@ -24,20 +24,20 @@ import pytest
 import scipy.stats
 
 from metarl_jax.baselines import bandit as B
-from metarl_jax.baselines.bandit_tables import (
+from metarl_jax.tasks.bandit.tables_baselines import (
     DUAN2016_TABLE1,
     duan2016_baselines,
     duan2016_markdown,
     mean_ci95,
 )
-from metarl_jax.baselines.gittins import (
+from metarl_jax.tasks.bandit.baselines.gittins import (
     bayes_optimal_value,
     finite_horizon_gittins_indices,
     gittins_index_restart,
     gittins_indices,
     index_policy_value,
 )
-from metarl_jax.baselines.policy import Policy
+from metarl_jax.agents.policy import Policy
 from metarl_jax.envs import Bandit, BanditParams
 
 K, N = 4, 30  # arms, pulls for the reference replays

@@ -12,8 +12,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from metarl_jax.analysis.harlow import analyse_seed, trial_arrays
-from metarl_jax.baselines.harlow import reference_agents
+from metarl_jax.tasks.harlow.analysis import analyse_seed, trial_arrays
+from metarl_jax.tasks.harlow.baselines import reference_agents
 from metarl_jax.envs import make
 from metarl_jax.evaluation import evaluate_policy
 

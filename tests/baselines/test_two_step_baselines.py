@@ -10,8 +10,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from metarl_jax.analysis.two_step import analyse_seed, trial_arrays
-from metarl_jax.baselines.two_step import reference_agents
+from metarl_jax.tasks.two_step.analysis import analyse_seed, trial_arrays
+from metarl_jax.tasks.two_step.baselines import reference_agents
 from metarl_jax.envs import make
 from metarl_jax.evaluation import evaluate_policy
 

@@ -2,7 +2,7 @@
 episode logic, jit/vmap parity, determinism, dtypes, validation and the registry.
 
 The NumPy reference below is written from the rules in the module docstring of
-``metarl_jax.envs.bandit`` (it never calls the env). It replays an episode from the
+``metarl_jax.tasks.bandit.env`` (it never calls the env). It replays an episode from the
 same uniforms the env draws from its keys (``uniform(k_reset, (k,))`` or
 ``uniform(k_reset)`` at reset, ``uniform(k_step)`` per pull), so it must agree exactly:
 
@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 
 from metarl_jax.envs import Bandit, BanditParams, make, registered_envs
-from metarl_jax.envs.bandit import DIFFICULTY_VALUES
-from metarl_jax.envs.base import ConfigError
+from metarl_jax.tasks.bandit.env import DIFFICULTY_VALUES
+from metarl_jax.core.errors import ConfigError
 
 try:  # jax >= 0.7
     from jax import enable_x64

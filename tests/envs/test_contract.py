@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from metarl_jax.envs import make, registered_envs
-from metarl_jax.envs.base import ConfigError
+from metarl_jax.core.errors import ConfigError
 
 
 def test_registry_is_not_empty_and_rejects_unknown_names():

@@ -2,7 +2,7 @@
 reference of the episode logic, parity, determinism, dtypes, validation.
 
 The NumPy reference below is written from the rules in the module docstring of
-``metarl_jax.envs.harlow`` (it never calls the env's step):
+``metarl_jax.tasks.harlow.env`` (it never calls the env's step):
 
 - an episode shows the same two objects (features ``f_rewarded``, ``f_other``)
   for ``trials`` trials; ``sides[t]`` is the rewarded object's side on trial t;
@@ -33,8 +33,8 @@ import numpy as np
 import pytest
 
 from metarl_jax.envs import Harlow, HarlowParams, make, registered_envs
-from metarl_jax.envs.base import ConfigError
-from metarl_jax.envs.harlow import ideal_observer_return, object_features, pool_features
+from metarl_jax.core.errors import ConfigError
+from metarl_jax.tasks.harlow.env import ideal_observer_return, object_features, pool_features
 
 try:  # jax >= 0.7
     from jax import enable_x64

@@ -3,7 +3,7 @@ logic and the screen, timeouts, the fixed step budget, trials_completed, parity,
 determinism, object pools (procedural and a PNG folder), validation.
 
 The NumPy reference below is written from the module docstring of
-``metarl_jax.envs.harlow_pixels`` (it never calls the env's step or renderer):
+``metarl_jax.tasks.harlow.pixels`` (it never calls the env's step or renderer):
 
 - screen S x S: objects of side o = round(0.4 S), centred at x = 0.25 S and 0.75 S and
   y = 0.5 S; a red plus of side round(0.1 S) in the centre; a white gaze marker of
@@ -29,11 +29,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from metarl_jax.analysis.harlow import analyse_pixels_seed
+from metarl_jax.tasks.harlow.analysis import analyse_pixels_seed
 from metarl_jax.envs import HarlowPixels, HarlowPixelsParams, make
-from metarl_jax.envs.base import ConfigError
-from metarl_jax.envs.harlow import draw_problem
-from metarl_jax.envs.harlow_pixels import (
+from metarl_jax.core.errors import ConfigError
+from metarl_jax.tasks.harlow.env import draw_problem
+from metarl_jax.tasks.harlow.pixels import (
     PHASE_CUE,
     PHASE_DONE,
     PHASE_OBJECTS,

@@ -1,7 +1,7 @@
 """Two-step task: NumPy reference vs JAX statistics, analytic rates, parity, validation.
 
 The NumPy reference below is written from the rules in the module docstring of
-``metarl_jax.envs.two_step`` (it never calls the JAX code):
+``metarl_jax.tasks.two_step.env`` (it never calls the JAX code):
 
 - three states S1, S2, S3 (one-hot indices 0, 1, 2);
 - which second-stage state is good at reset is a coin flip;
@@ -31,7 +31,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from metarl_jax.envs import TwoStep, TwoStepParams, make, registered_envs
-from metarl_jax.envs.base import ConfigError
+from metarl_jax.core.errors import ConfigError
 
 try:  # jax >= 0.7
     from jax import enable_x64

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from metarl_jax.envs.base import ConfigError
+from metarl_jax.core.errors import ConfigError
 from metarl_jax.training.cpu_devices import configure_cpu_devices, seed_device_count
 
 
@@ -75,7 +75,7 @@ def test_a_count_jax_cannot_take_is_refused_in_one_clear_error():
     out = _child(
         """
         import json, jax, jax.numpy as jnp
-        from metarl_jax.envs.base import ConfigError
+        from metarl_jax.core.errors import ConfigError
         from metarl_jax.training.cpu_devices import configure_cpu_devices
         jnp.zeros(1).block_until_ready()  # JAX has started
         try:

@@ -68,7 +68,7 @@ def test_two_processes_train_the_same_model_as_one(tmp_path):
             [
                 sys.executable,
                 "-m",
-                "metarl_jax.training.distributed",
+                "metarl_jax.multihost",
                 f"--coordinator-address=127.0.0.1:{port}",
                 "--num-processes=2",
                 f"--process-id={i}",
@@ -124,7 +124,7 @@ def test_two_processes_train_the_same_model_as_one(tmp_path):
 def test_out_holding_a_run_is_refused_before_any_work(tmp_path):
     (tmp_path / "config.json").write_text("{}")
     proc = subprocess.run(
-        [sys.executable, "-m", "metarl_jax.training.distributed", f"--out={tmp_path}", *FLAGS],
+        [sys.executable, "-m", "metarl_jax.multihost", f"--out={tmp_path}", *FLAGS],
         capture_output=True,
         text=True,
         env=_child_env(),
@@ -137,7 +137,7 @@ def test_out_holding_a_run_is_refused_before_any_work(tmp_path):
 
 def test_num_seeds_must_divide_the_global_device_count():
     proc = subprocess.run(
-        [sys.executable, "-m", "metarl_jax.training.distributed", "--num-seeds=3", *FLAGS[2:]],
+        [sys.executable, "-m", "metarl_jax.multihost", "--num-seeds=3", *FLAGS[2:]],
         capture_output=True,
         text=True,
         env={**_child_env(), "XLA_FLAGS": "--xla_force_host_platform_device_count=2"},

@@ -1,1 +1,0 @@
-"""Arrays -> numbers: stay probabilities, regressions, accuracies, regret."""

@@ -1,0 +1,85 @@
+"""Figure helpers shared by every task: headless backend, bar-and-dot panels, learning curves."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from metarl_jax.core.stats import sem  # noqa: E402
+
+
+def read_run(run_dir: Path) -> tuple[dict, dict | None, list[dict]]:
+    """(config.json, analysis.json or None, metrics.jsonl rows) of a run directory."""
+    run_dir = Path(run_dir)
+    config = json.loads((run_dir / "config.json").read_text())
+    analysis_path = run_dir / "analysis.json"
+    analysis = json.loads(analysis_path.read_text()) if analysis_path.exists() else None
+    metrics_path = run_dir / "metrics.jsonl"
+    metrics = []
+    if metrics_path.exists():
+        metrics = [json.loads(line) for line in metrics_path.read_text().splitlines() if line.strip()]
+    return config, analysis, metrics
+
+
+def bar_panel(ax, labels: Sequence[str], per_seed: np.ndarray, colors: Sequence[str], title: str) -> None:
+    """Bars = mean over seeds, dots = each seed, error bars = SEM. per_seed (S, bars)."""
+    per_seed = np.atleast_2d(np.asarray(per_seed, dtype=float))
+    x = np.arange(len(labels))
+    means = np.nanmean(per_seed, axis=0)
+    errs = [sem(per_seed[:, j]) for j in range(len(labels))]
+    ax.bar(x, means, color=colors, yerr=errs, capsize=4, edgecolor="black", linewidth=0.6)
+    rng = np.random.default_rng(0)
+    for j in range(len(labels)):
+        jitter = rng.uniform(-0.15, 0.15, per_seed.shape[0])
+        ax.scatter(x[j] + jitter, per_seed[:, j], s=10, color="black", zorder=3, alpha=0.7)
+    ax.set_xticks(x, labels)
+    ax.set_ylim(0, 1.05)
+    ax.set_title(title)
+
+
+def learning_curve(
+    path: Path,
+    episodes: np.ndarray,
+    per_seed: np.ndarray,
+    seeds: Sequence[int],
+    ylabel: str,
+    title: str,
+    reference: dict[str, float] | None = None,
+) -> None:
+    """A line per seed, the mean in black, optional dashed reference levels. per_seed (S, N)."""
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    per_seed = np.atleast_2d(per_seed)
+    for s, row in zip(seeds, per_seed):
+        ax.plot(episodes, row, lw=0.8, alpha=0.5, label=f"seed {s}")
+    ax.plot(episodes, per_seed.mean(0), color="black", lw=2, label="mean")
+    for name, level in (reference or {}).items():
+        ax.axhline(level, ls="--", color="grey", lw=1.2)
+        ax.text(episodes[0], level, f" {name}", va="bottom", fontsize=8, color="grey")
+    ax.set_xlabel("training episodes per seed")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if per_seed.shape[0] <= 10:
+        ax.legend(fontsize=7, ncol=2, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def training_curve(
+    path: Path, metrics: list[dict], ylabel: str, title: str, scale: float = 1.0, reference: dict | None = None
+) -> bool:
+    """Learning curve of ``reward_per_trial`` (× scale) from metrics.jsonl rows; False if none."""
+    rows = [m for m in metrics if "reward_per_trial_seeds" in m]
+    if not rows:
+        return False
+    episodes = np.array([m["episodes"] for m in rows])
+    per_seed = np.array([m["reward_per_trial_seeds"] for m in rows], dtype=float).T * scale
+    learning_curve(path, episodes, per_seed, rows[0]["seeds"], ylabel, title, reference)
+    return True

@@ -1,0 +1,156 @@
+"""One run, generic over tasks: train (or resume, or skip with --eval-only), evaluate every
+agent on the same episodes, analyse, plot, summarise; and the scripts' :func:`main`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import jax
+import numpy as np
+
+from metarl_jax.agents.rollout import make_rollout
+from metarl_jax.core.cache import enable_compile_cache
+from metarl_jax.evaluation import evaluate_network, evaluate_policy
+from metarl_jax.pipeline.setup import EXIT_BAD_CONFIG, EXIT_NON_FINITE, config_record, parse, select_variant
+from metarl_jax.pipeline.spec import Experiment, Setup
+from metarl_jax.pipeline.summary import analyse, build_summary, summary_line
+from metarl_jax.training.a2c import make_train
+from metarl_jax.training.checkpoint import restore_latest
+from metarl_jax.training.loop import (
+    NonFiniteStop,
+    TrainingInterrupted,
+    describe_frozen,
+    frozen_seeds,
+    seed_keys,
+    train,
+)
+from metarl_jax.training.run_dir import RunDirError, prepare_run_dir, read_metrics, truncate_metrics, write_json
+from metarl_jax.training.seed_layout import SeedLayout
+
+
+def progress_evaluator(setup: Setup, rollout: Callable[..., Any]) -> Callable[[Any], dict[str, Any]] | None:
+    """Evaluation during training (the current params, frozen; the evaluation keys and
+    episode count): per-seed metrics, stored in the metrics row of the chunk where it ran."""
+    if not setup.spec.progress_points:
+        return None
+    greedy = setup.train.eval_policy == "greedy"
+    keys = ("reward_per_trial", *setup.spec.summary_metrics, *setup.spec.progress_extra)
+
+    def evaluate(state: Any) -> dict[str, Any]:
+        arrays = evaluate_network(rollout, state.params, state.seed_key, setup.train.eval_episodes, greedy)
+        results = [
+            setup.spec.analyse_seed({k: v[i] for k, v in arrays.items()}, setup.eval_params)
+            for i in range(setup.train.num_seeds)
+        ]
+        return {k: [r.get(k) for r in results] for k in keys} | {"update": int(jax.device_get(state.update)[0])}
+
+    return evaluate
+
+
+def evaluate_all(setup: Setup, rollout: Callable[..., Any], state: Any) -> dict[str, dict[str, np.ndarray]]:
+    """Meta-RL agent and every baseline on the same evaluation episodes (paired)."""
+    greedy = setup.train.eval_policy == "greedy"
+    n = setup.train.eval_episodes
+    keys = state.seed_key
+    arrays = {"metarl": evaluate_network(rollout, state.params, keys, n, greedy)}
+    baselines = setup.spec.smoke_baselines if (setup.run.smoke and setup.spec.smoke_baselines) else setup.spec.baselines
+    for name, policy in baselines(setup.eval_params).items():
+        arrays[name] = evaluate_policy(setup.env, setup.eval_params, policy, keys, n)
+    return arrays
+
+
+def restore_or_start(setup: Setup, state: Any, layout: SeedLayout) -> Any:
+    """Resume: the latest intact checkpoint (metrics.jsonl cut back to it). New run: make the
+    run directory and write config.json. Returns the state to continue from."""
+    train_cfg, run_cfg, run_dir = setup.train, setup.run, setup.run_dir
+    if not run_cfg.resume:
+        prepare_run_dir(run_dir, run_cfg.overwrite)
+        write_json(run_dir / "config.json", config_record(setup.spec, train_cfg, run_cfg, setup.env_params, layout))
+        return state
+    restored = restore_latest(run_dir, state)
+    if restored is None and run_cfg.eval_only:
+        raise RuntimeError(f"--eval-only: no loadable checkpoint in {run_dir / 'checkpoints'}")
+    update = 0
+    if restored is not None:
+        state, update = restored
+    if not run_cfg.eval_only:
+        truncate_metrics(run_dir / "metrics.jsonl", update)
+        if not run_cfg.quiet:
+            print(f"resuming {run_dir} at update {update} of {train_cfg.num_updates}")
+    return state
+
+
+def run_experiment(setup: Setup) -> tuple[Path, dict[int, int]]:
+    """Train (or resume, or skip with --eval-only), evaluate, analyse, plot, summarise.
+    Returns the run directory and the seeds frozen by the NaN guard {seed: update}."""
+    t_start = time.perf_counter()
+    train_cfg, run_cfg, run_dir = setup.train, setup.run, setup.run_dir
+    layout = SeedLayout.for_run(train_cfg.num_seeds)  # once per run: training, evaluation, config.json
+    fns = make_train(train_cfg, setup.env, setup.env_params)
+    state = restore_or_start(setup, fns.init(seed_keys(train_cfg)), layout)
+    # The rollout on evaluation params, built once, so its evaluator compiles once.
+    rollout = make_rollout(setup.env, setup.eval_params, fns.network, train_cfg.time_input)
+    if not run_cfg.eval_only:
+        state, _ = train(
+            fns,
+            state,
+            train_cfg,
+            run_cfg,
+            setup.env_params.trials_per_episode,
+            setup.env.num_steps(setup.env_params),
+            run_dir,
+            tensorboard=run_cfg.tensorboard,
+            progress_eval=progress_evaluator(setup, rollout),
+            progress_points=setup.spec.progress_points,
+            layout=layout,
+        )
+    state = layout.for_evaluation(state)  # in parallel where no pad seeds are needed
+    frozen = frozen_seeds(state, train_cfg)
+
+    arrays = evaluate_all(setup, rollout, state)
+    np.savez_compressed(
+        run_dir / "eval.npz", **{f"{agent}__{k}": v for agent, arrs in arrays.items() for k, v in arrs.items()}
+    )
+    analysis = analyse(setup, arrays)
+    write_json(run_dir / "analysis.json", analysis)
+    (run_dir / "figures").mkdir(exist_ok=True)
+    setup.spec.plot(run_dir)
+    rows = read_metrics(run_dir / "metrics.jsonl")
+    summary = build_summary(setup, analysis, state, rows, time.perf_counter() - t_start, frozen)
+    write_json(run_dir / "summary.json", summary)
+    return run_dir, frozen
+
+
+def main(spec: Experiment, argv: Sequence[str] | None = None, prog: str | None = None) -> int:
+    """Entry point of an experiment script: parse, validate, run, print where results went.
+    Exit status: 0 ok; 2 bad config or run directory; 3 seeds went non-finite;
+    128 + signal number when interrupted (after a checkpoint)."""
+    prog = prog or f"{spec.name}.py"
+    spec = select_variant(spec, argv)
+    setup = parse(spec, argv, prog)
+    enable_compile_cache(setup.run.compile_cache)
+    try:
+        run_dir, frozen = run_experiment(setup)
+    except RunDirError as err:
+        sys.stderr.write(f"{prog}: error: {err}\n")
+        return EXIT_BAD_CONFIG
+    except TrainingInterrupted as err:
+        sys.stderr.write(f"{prog}: {err}; checkpoint written. Continue with: --resume {setup.run_dir}\n")
+        return 128 + err.signum
+    except NonFiniteStop as err:
+        sys.stderr.write(
+            f"{prog}: stopped (--stop-on-nan): non-finite loss or params in {err}; "
+            f"last finite state checkpointed at update {err.update} in {setup.run_dir}\n"
+        )
+        return EXIT_NON_FINITE
+    summary_line(run_dir)
+    if frozen:
+        sys.stderr.write(
+            f"{prog}: error: non-finite loss or params froze {describe_frozen(frozen)}; "
+            "their results come from their last finite parameters\n"
+        )
+        return EXIT_NON_FINITE
+    return 0

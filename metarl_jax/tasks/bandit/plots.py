@@ -1,0 +1,90 @@
+"""Bandit figure: cumulative regret per trial, a line per agent with its 95% CI band.
+Reads analysis.json; never trains."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from metarl_jax.figures import plt, read_run, training_curve
+
+LABELS = {
+    "metarl": "meta-RL (LSTM A2C)",
+    "gittins_finite_horizon": "Gittins (finite horizon)",
+    "gittins": "Gittins (discounted)",
+    "ts": "Thompson",
+    "ots": "optimistic Thompson",
+    "egreedy": "ε-greedy",
+    "ucb1": "UCB1",
+}
+
+
+def regret_figure(path: Path, analysis: dict[str, Any]) -> None:
+    """Mean cumulative regret after each trial (over seeds' curves) with a ±1.96·SEM band:
+    every agent on the left, the same without the random agent (whose regret sets the scale)
+    on the right."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    others = [n for n in analysis if n not in ("metarl", "comparisons")]
+    colors = {"metarl": "black"} | {n: f"C{i % 10}" for i, n in enumerate(others)}  # same colour in both panels
+    for ax, skip in zip(axes, ((), ("random",))):
+        for name, result in analysis.items():
+            if name == "comparisons" or name in skip or not result.get("seeds"):
+                continue
+            curves = np.array([s["regret_curve"] for s in result["seeds"]], dtype=float)  # (S, T)
+            mean = curves.mean(0)
+            band = 1.96 * curves.std(0, ddof=1) / np.sqrt(len(curves)) if len(curves) > 1 else np.zeros_like(mean)
+            trials = np.arange(1, mean.size + 1)
+            style = {"lw": 2.2, "zorder": 5} if name == "metarl" else {"lw": 1.0}
+            ax.plot(trials, mean, label=LABELS.get(name, name), color=colors[name], **style)
+            ax.fill_between(trials, mean - band, mean + band, color=colors[name], alpha=0.2, lw=0)
+        ax.set_xlabel("trial")
+        ax.set_ylabel("cumulative regret (best p − chosen p)")
+    axes[0].set_title("all agents")
+    axes[1].set_title("without random")
+    axes[0].legend(fontsize=7, ncol=2, loc="upper left")
+    fig.suptitle("Bandit: cumulative regret on held-out problems (mean over seeds, 95% CI band)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def plot_run(run_dir: Path) -> list[Path]:
+    """Redraw every bandit figure of a run directory from its files."""
+    config, analysis, metrics = read_run(run_dir)
+    figures = Path(run_dir) / "figures"
+    figures.mkdir(exist_ok=True)
+    out = []
+    if analysis:
+        regret_figure(figures / "cumulative_regret.png", analysis)
+        out.append(figures / "cumulative_regret.png")
+    path = figures / "learning_curve.png"
+    if training_curve(path, metrics, "reward per trial (training)", "Bandit: training", reference={"chance": 0.5}):
+        out.append(path)
+    return out
+
+
+def wang2016_figure(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Heat map of cumulative regret: trained-on condition (rows; baselines below) x tested-on
+    condition (columns), each cell annotated with mean ± 95% CI (Wang et al. 2016, dependent arms)."""
+    tests = list(dict.fromkeys(r["test"] for r in rows))
+    labels = list(dict.fromkeys((r["train"], r["agent"]) for r in rows))
+    cell = {(r["train"], r["agent"], r["test"]): r for r in rows}
+    values = np.array([[cell[(tr, ag, te)]["cumulative_regret"] for te in tests] for tr, ag in labels], float)
+    fig, ax = plt.subplots(figsize=(1.6 * len(tests) + 2.5, 0.55 * len(labels) + 1.6))
+    im = ax.imshow(values, cmap="viridis_r", aspect="auto")
+    for i, (tr, ag) in enumerate(labels):
+        for j, te in enumerate(tests):
+            r = cell[(tr, ag, te)]
+            dark = values[i, j] > np.nanmean(values)
+            ax.text(j, i, f"{r['cumulative_regret']:.2f}\n±{r['ci95']:.2f}", ha="center", va="center", fontsize=7,
+                    color="white" if dark else "black")  # fmt: skip
+    ax.set_xticks(range(len(tests)), [f"test {t}" for t in tests])
+    ax.set_yticks(range(len(labels)), [f"meta-RL, trained {tr}" if ag == "metarl" else LABELS.get(ag, ag)
+                                       for tr, ag in labels])  # fmt: skip
+    ax.set_title("Dependent two-armed bandits: cumulative regret after 100 pulls")
+    fig.colorbar(im, ax=ax, label="cumulative regret")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
