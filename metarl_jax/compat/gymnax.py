@@ -38,6 +38,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from metarl_jax.registry import make as make_env
+
 try:
     from gymnax.environments import environment as _gx_env
     from gymnax.environments import spaces as _gx_spaces
@@ -107,9 +109,7 @@ class GymnaxEnv(_gx_env.Environment):
 
 
 def make(name: str, **overrides: Any) -> tuple[GymnaxEnv, Any]:
-    """``metarl_jax.envs.make`` behind gymnax's API -> (GymnaxEnv, params)."""
-    from metarl_jax.envs import make as make_env
-
+    """``metarl_jax.registry.make`` behind gymnax's API -> (GymnaxEnv, params)."""
     env, params = make_env(name, **overrides)
     return GymnaxEnv(env, params), params
 

@@ -21,7 +21,6 @@ from metarl_jax.agents.rollout import Trajectory, make_rollout
 from metarl_jax.core.keys import INIT_BRANCH, TRAIN_BRANCH
 from metarl_jax.training.config import validate_encoder
 
-
 # --------------------------------------------------------------------------- losses
 
 

@@ -67,7 +67,9 @@ class RunConfig:
     quiet: bool = False  # no progress bar
     smoke: bool = False  # tiny sizes: the whole pipeline in seconds (tests, CI)
     cpu_devices: int | None = None  # XLA CPU devices the seeds are split over; unset: one per core, as seed_layout uses
-    compile_cache: bool = True  # keep compiled programs in ~/.cache/metarl_jax/xla ($METARL_JAX_CACHE_DIR) for the next run
+    compile_cache: bool = (
+        True  # keep compiled programs in ~/.cache/metarl_jax/xla ($METARL_JAX_CACHE_DIR) for the next run
+    )
 
 
 def validate_train_config(config: TrainConfig) -> None:

@@ -14,11 +14,12 @@ between processes; gathering metrics and the final state to every process does
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import jax
 import numpy as np
+from jax.experimental import multihost_utils
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from metarl_jax.core.keys import is_key, keys_to_data
 from metarl_jax.training.a2c import TrainFns, TrainState
@@ -47,8 +48,6 @@ def initialize(
 
 def seed_sharding() -> jax.sharding.NamedSharding:
     """Leading (seed) axis split across every device of every process."""
-    from jax.sharding import Mesh, NamedSharding, PartitionSpec
-
     return NamedSharding(Mesh(np.array(jax.devices()), (SEED_AXIS,)), PartitionSpec(SEED_AXIS))
 
 
@@ -74,8 +73,6 @@ def shard_seeds_global(tree: Any) -> Any:
 def gather(tree: Any) -> Any:
     """Global (seed-sharded) arrays -> the full NumPy arrays on every process (PRNG keys as
     key data). A collective: every process must call it."""
-    from jax.experimental import multihost_utils
-
     data = keys_to_data(tree)
     if jax.process_count() == 1:
         return jax.tree.map(np.asarray, data)

@@ -14,8 +14,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from metarl_jax.training.a2c import TrainFns, TrainState
-from metarl_jax.training.config import RunConfig, TrainConfig
 from metarl_jax.training.checkpoint import save_checkpoint
+from metarl_jax.training.config import RunConfig, TrainConfig
 from metarl_jax.training.run_dir import MetricsLog
 from metarl_jax.training.seed_layout import SeedLayout
 
@@ -121,7 +121,7 @@ class TensorBoardLog:
     """Per-seed and mean scalars of every chunk, step = training episodes per seed."""
 
     def __init__(self, log_dir: Path):
-        from tensorboardX import SummaryWriter
+        from tensorboardX import SummaryWriter  # optional (--tensorboard; the tensorboard extra)
 
         self.writer = SummaryWriter(str(log_dir))
 

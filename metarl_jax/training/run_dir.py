@@ -13,8 +13,12 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import flax
 import jax
+import jaxlib
 import numpy as np
+import optax
+
 
 class RunDirError(RuntimeError):
     """The run directory cannot be used as asked (exists without --overwrite, ...)."""
@@ -50,10 +54,6 @@ def git_commit() -> str | None:
 
 def environment_info() -> dict[str, Any]:
     """Versions, device and git commit recorded in config.json."""
-    import flax
-    import jaxlib
-    import optax
-
     devices = jax.devices()
     return {
         "python": platform.python_version(),
@@ -132,5 +132,3 @@ def truncate_metrics(path: Path, update: int) -> None:
         if row.get("updates", 0) <= update:
             keep.append(json.dumps(row))
     atomic_write(path, ("\n".join(keep) + "\n" if keep else "").encode())
-
-

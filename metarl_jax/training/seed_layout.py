@@ -11,6 +11,7 @@ from typing import Any, Sequence
 
 import jax
 import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from metarl_jax.core.keys import data_to_keys, keys_to_data
 
@@ -29,8 +30,6 @@ def seed_layout(num_seeds: int, num_devices: int) -> tuple[int, int]:
 def shard_seeds(tree: Any, devices: Sequence[Any] | None = None) -> Any:
     """Place the leading (seed) axis of every leaf across ``devices`` (default: all) with
     Mesh + NamedSharding; the seed count must be a multiple of the device count."""
-    from jax.sharding import Mesh, NamedSharding, PartitionSpec
-
     devices = list(devices or jax.devices())
     if len(devices) == 1:
         return jax.device_put(tree, devices[0])
