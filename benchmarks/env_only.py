@@ -32,7 +32,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import GIB, available_memory_bytes, compile_row, compile_timed, row, time_call  # noqa: E402
 
-from metarl_jax.envs import make  # noqa: E402
+from metarl_jax.core.keys import split_episode_key  # noqa: E402
+from metarl_jax.registry import make  # noqa: E402
 
 QUANTITIES = ("reward", "reward_sq", "obs", "obs_sq")
 MEMORY_BUDGET = 24 * GIB  # the card size the issue asks about
@@ -65,7 +66,7 @@ def env_rollout_fn(env: Any, params: Any, batch: int, rounds: int, max_steps: in
     step = jax.vmap(env.step, in_axes=(0, 0, 0, None))
 
     def one_round(_, key):
-        k_reset, k_steps, k_act = jax.random.split(key, 3)
+        k_reset, k_steps, k_act = split_episode_key(key)  # the rollouts' contract
         obs, state = reset(jax.random.split(k_reset, batch), params)
         keys = jax.random.split(k_steps, (steps, batch))  # episode e's key at step t: keys[t, e]
         actions = jax.random.randint(k_act, (steps, batch), 0, num_actions, dtype=jnp.int32)

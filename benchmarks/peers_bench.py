@@ -28,6 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import compile_row, compile_timed, row, time_interleaved  # noqa: E402
 from env_only import _sums, check_checksums, monte_carlo_reference  # noqa: E402
 
+from metarl_jax.core.keys import split_episode_key  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 NEUROGYM_SCRIPT = HERE / "peers" / "neurogym_two_step.py"
 EPISODE = 100  # steps per episode of both bandits
@@ -43,7 +45,7 @@ def autoreset_rollout_fn(env: Any, params: Any, batch: int, steps: int):
 
     @jax.jit
     def run(key):
-        k_reset, k_steps, k_act = jax.random.split(key, 3)
+        k_reset, k_steps, k_act = split_episode_key(key)  # the rollouts' contract
         _, state = reset(jax.random.split(k_reset, batch), params)
         keys = jax.random.split(k_steps, (steps, batch))
         actions = jax.random.randint(k_act, (steps, batch), 0, num_actions, dtype=jnp.int32)

@@ -30,7 +30,7 @@ import train_bench  # noqa: E402
 from common import BATCHES, RESULTS, add_cpu_devices_flag, append_rows, configure_devices, device_name, row, set_mode  # noqa: E402
 from two_step_throughput import bench_naive  # noqa: E402
 
-from metarl_jax.envs import make, registered_envs  # noqa: E402
+from metarl_jax.registry import make, registered_envs  # noqa: E402
 from metarl_jax.training.config import TrainConfig  # noqa: E402
 
 SECTIONS = ("env", "peers", "naive", "matmul", "train", "science", "profile", "memory")

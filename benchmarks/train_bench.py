@@ -20,20 +20,14 @@ from common import compile_row, compile_timed, row, time_call, time_interleaved 
 from env_only import env_rollout_fn  # noqa: E402
 from two_step_throughput import train_throughput  # noqa: E402
 
+from metarl_jax.agents.rollout import make_rollout  # noqa: E402
+from metarl_jax.core.keys import TRAIN_BRANCH, eval_episode_keys  # noqa: E402
+from metarl_jax.registry import make  # noqa: E402
 from metarl_jax.tasks.two_step.analysis import analyse_seed, trial_arrays  # noqa: E402
-from metarl_jax.envs import make  # noqa: E402
-from metarl_jax.evaluation import eval_episode_keys  # noqa: E402
-from metarl_jax.training.a2c import (  # noqa: E402
-    TRAIN_BRANCH,
-    a2c_loss,
-    discounted_returns,
-    make_rollout,
-    make_train,
-    step_discounts,
-)
+from metarl_jax.training.a2c import a2c_loss, discounted_returns, make_train, step_discounts  # noqa: E402
 from metarl_jax.training.config import TrainConfig  # noqa: E402
 from metarl_jax.training.loop import seed_keys  # noqa: E402
-from metarl_jax.training.seed_layout import pad_and_shard_seeds, seed_devices, seed_layout, shard_seeds  # noqa: E402
+from metarl_jax.training.seed_layout import SeedLayout, shard_seeds  # noqa: E402
 
 # --------------------------------------------------------------------------- FLOPs and peak
 
@@ -127,8 +121,8 @@ def bench_gemm_cap(rows: list, num_envs: int, num_seeds: int, min_time: float = 
     config = TrainConfig()
     env, params = make("two_step", variant=default_variant())
     k, n = lstm_input_size(config, env, params) + config.hidden_size, 4 * config.hidden_size
-    devices = seed_devices(num_seeds)
-    padded = seed_layout(num_seeds, len(jax.devices()))[1]  # pad seeds included, as training runs them
+    layout = SeedLayout.for_run(num_seeds)
+    devices, padded = layout.devices, layout.padded  # pad seeds included, as training runs them
     fns, _ = gemm_step_fns(padded, num_envs, k, n, steps, config.hidden_size, devices)
     times = time_interleaved(fns, min_time=min_time)
     batch = num_envs * num_seeds
@@ -203,8 +197,9 @@ def bench_time_to_science(
     config = config or TrainConfig()
     env, params = make("two_step", **(env_overrides or {}))
     fns = make_train(config, env, params)
-    devices = seed_devices(config.num_seeds)
-    state = pad_and_shard_seeds(fns.init(seed_keys(config)))  # as the experiment scripts lay it out
+    layout = SeedLayout.for_run(config.num_seeds)
+    devices = layout.devices
+    state = layout.for_training(fns.init(seed_keys(config)))  # as the experiment scripts lay it out
     t_start = time.perf_counter()
     chunk = jnp.int32(config.chunk_size)
     update_chunk, compile_s = compile_timed(fns.update_chunk, state, chunk)

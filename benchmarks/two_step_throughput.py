@@ -30,11 +30,11 @@ from common import (  # noqa: E402
 from env_only import bench_env as bench_env_generic  # noqa: E402
 
 from metarl_jax.agents import agent_inputs  # noqa: E402
-from metarl_jax.envs import make  # noqa: E402
+from metarl_jax.registry import make  # noqa: E402
 from metarl_jax.training.a2c import a2c_loss, discounted_returns, make_optimizer, make_train, step_discounts  # noqa: E402
 from metarl_jax.training.config import TrainConfig  # noqa: E402
 from metarl_jax.training.loop import seed_keys  # noqa: E402
-from metarl_jax.training.seed_layout import pad_and_shard_seeds, seed_devices  # noqa: E402
+from metarl_jax.training.seed_layout import SeedLayout  # noqa: E402
 
 
 def bench_env(variant: str, batches, rows, quick: bool):
@@ -50,8 +50,9 @@ def train_throughput(variant: str, num_envs: int, num_seeds: int, rows, quick: b
     chunk = chunk or (2 if quick else max(1, min(5, 20480 // (num_envs * num_seeds))))
     cfg = TrainConfig(num_seeds=num_seeds, num_envs=num_envs, chunk_size=chunk, total_episodes=num_envs * chunk)
     fns = make_train(cfg, env, params)
-    devices = seed_devices(num_seeds)  # seeds sharded as the experiment scripts shard them
-    state = pad_and_shard_seeds(fns.init(seed_keys(cfg)))  # padded where the seeds split unevenly
+    layout = SeedLayout.for_run(num_seeds)  # seeds sharded as the experiment scripts shard them
+    devices = layout.devices
+    state = layout.for_training(fns.init(seed_keys(cfg)))  # padded where the seeds split unevenly
     compiled, compile_s = compile_timed(fns.update_chunk, state, jnp.int32(chunk))
     holder = [state]
 

@@ -10,11 +10,10 @@ import sys
 
 from metarl_jax.pipeline import main
 from metarl_jax.registry import EXPERIMENTS
+from metarl_jax.tasks.bandit.tables_cli import tables_main
 
 if __name__ == "__main__":
     args = sys.argv[1:]
     if any(a == "--table" or a.startswith("--table=") for a in args):
-        from metarl_jax.tasks.bandit.tables import tables_main  # the table commands only
-
         sys.exit(tables_main(args))
     sys.exit(main(EXPERIMENTS["bandit"]()))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 import matplotlib
 
@@ -26,6 +27,29 @@ def read_run(run_dir: Path) -> tuple[dict, dict | None, list[dict]]:
     if metrics_path.exists():
         metrics = [json.loads(line) for line in metrics_path.read_text().splitlines() if line.strip()]
     return config, analysis, metrics
+
+
+def figures_of_run(run_dir: Path) -> tuple[dict, dict | None, list[dict], Path]:
+    """:func:`read_run` and the run's figures/ directory (created)."""
+    config, analysis, metrics = read_run(run_dir)
+    figures = Path(run_dir) / "figures"
+    figures.mkdir(exist_ok=True)
+    return config, analysis, metrics, figures
+
+
+def draw(out: list[Path], path: Path, figure: Callable[..., Any], *args: Any) -> None:
+    """``figure(path, *args)``, and ``path`` appended to ``out`` unless it returned False (nothing to draw)."""
+    if figure(path, *args) is not False:
+        out.append(path)
+
+
+def save_figure(fig, path: Path, **layout) -> None:
+    """Lay out (``fig.tight_layout(**layout)``), write the PNG atomically (temp file, rename), close."""
+    fig.tight_layout(**layout)
+    tmp = Path(path).with_name(Path(path).name + ".tmp")
+    fig.savefig(tmp, dpi=120, format="png")
+    os.replace(tmp, path)
+    plt.close(fig)
 
 
 def bar_panel(ax, labels: Sequence[str], per_seed: np.ndarray, colors: Sequence[str], title: str) -> None:
@@ -67,9 +91,7 @@ def learning_curve(
     ax.set_title(title)
     if per_seed.shape[0] <= 10:
         ax.legend(fontsize=7, ncol=2, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def training_curve(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from metarl_jax import pipeline
 from metarl_jax.plotting.__main__ import main as plotting_main
+from metarl_jax.registry import EXPERIMENTS
 from metarl_jax.training.cli import RUN_SIZE_FLAGS, without_flags
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,13 +45,15 @@ def run_examples(workdir: Path) -> int:
     for line in _commands():
         if "XLA_FLAGS" in line or "pip install" in line or "--table" in line:
             continue  # multi-device: tests/training/test_devices.py; installs: CI itself; bandit tables:
-            # tests/test_bandit_experiment.py (a table trains one run per cell)
+            # tests/tasks/bandit/test_bandit_experiment.py (a table trains one run per cell)
         if "--pixels" in line:
-            continue  # its --smoke run, with assertions: tests/test_harlow_experiment.py::test_harlow_pixels_smoke_run
+            # its --smoke run, with assertions:
+            # tests/tasks/harlow/test_harlow_experiment.py::test_harlow_pixels_smoke_run
+            continue
         argv = shlex.split(line)
         script = re.fullmatch(r"experiments/(\w+)\.py", argv[1]) if len(argv) > 1 else None
-        if argv[0] == "python" and script and script.group(1) in pipeline.EXPERIMENTS:
-            spec = pipeline.EXPERIMENTS[script.group(1)]()
+        if argv[0] == "python" and script and script.group(1) in EXPERIMENTS:
+            spec = EXPERIMENTS[script.group(1)]()
             args = argv[2:] if "--resume" in argv else without_flags(argv[2:], RUN_SIZE_FLAGS)
             if "--resume" in args and "--total-episodes" in args:
                 extended = str(2 * spec.smoke_train["total_episodes"])

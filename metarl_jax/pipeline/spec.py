@@ -17,7 +17,6 @@ class Experiment:
     ``experiment.py`` builds its specs; ``metarl_jax.registry`` lists them by name."""
 
     name: str
-    env_name: str  # the env's registered name (config.json's "env")
     make_env: Callable[[], Any]  # -> an Environment instance (its default params are the defaults)
     description: str
     train_defaults: TrainConfig
@@ -37,6 +36,11 @@ class Experiment:
     # Boolean flags that switch the script to another experiment: (flag field, that experiment's
     # spec factory), e.g. harlow's ("pixels", harlow_pixels) for `experiments/harlow.py --pixels`.
     variants: tuple[tuple[str, Callable[[], Experiment]], ...] = ()
+
+    @property
+    def env_name(self) -> str:
+        """The env's registered name (config.json's "env")."""
+        return self.make_env().name
 
     def env_and_defaults(self) -> tuple[Any, Any]:
         """The env and its default params with this experiment's overrides."""

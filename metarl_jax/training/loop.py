@@ -152,6 +152,7 @@ def train(
     progress_eval: Callable[[TrainState], dict[str, Any]] | None = None,
     progress_points: int = 0,
     layout: SeedLayout | None = None,
+    on_checkpoint: Callable[[int], None] | None = None,
 ) -> tuple[TrainState, list[dict[str, Any]]]:
     """Train every seed up to config.num_updates updates, from wherever ``state`` is.
 
@@ -163,13 +164,19 @@ def train(
     checkpoints, ``progress_eval`` and the returned state hold only the real seeds.
     Writes a metrics row per chunk, checkpoints every ``run.checkpoint_every`` updates and
     at the end. Raises TrainingInterrupted (after checkpointing) on SIGINT/SIGTERM and
-    NonFiniteStop with ``run.stop_on_nan``. Returns (state, metric rows of this call)."""
+    NonFiniteStop with ``run.stop_on_nan``. ``on_checkpoint(update)`` runs after each checkpoint
+    is on disk. Returns (state, metric rows of this call)."""
     log = MetricsLog(run_dir / "metrics.jsonl") if run_dir else None
     tb = TensorBoardLog(run_dir / "tensorboard") if (tensorboard and run_dir) else None
     ckpt_dir = run_dir / "checkpoints" if run_dir else None
     layout = layout or SeedLayout.for_run(config.num_seeds)
     state = layout.for_training(state)
     real = layout.real
+
+    def checkpoint(s: TrainState, update: int) -> None:
+        save_checkpoint(ckpt_dir, real(s), update)
+        if on_checkpoint:
+            on_checkpoint(update)
 
     done = int(np.asarray(jax.device_get(state.update))[0])
     known_frozen = frozen_seeds(state, config)
@@ -209,21 +216,21 @@ def train(
                     tqdm.write(f"warning: non-finite loss or params, frozen: {describe_frozen(new)}")
                     if run.stop_on_nan:
                         if ckpt_dir:
-                            save_checkpoint(ckpt_dir, real(state), done)
+                            checkpoint(state, done)
                         raise NonFiniteStop(frozen, done)
                 if ckpt_dir and run.checkpoint_every and done % run.checkpoint_every == 0:
-                    save_checkpoint(ckpt_dir, real(state), done)
+                    checkpoint(state, done)
                 bar.update(active * config.num_envs)
                 bar.set_postfix(
                     reward_per_trial=f"{row['reward_per_trial']:.3f}", trials_per_s=f"{row['trials_per_s']:.3g}"
                 )
                 if signals.signum is not None:
                     if ckpt_dir:
-                        save_checkpoint(ckpt_dir, real(state), done)
+                        checkpoint(state, done)
                     raise TrainingInterrupted(signals.signum, done)
         just_saved = bool(run.checkpoint_every) and done % run.checkpoint_every == 0
         if ckpt_dir and rows and not just_saved:
-            save_checkpoint(ckpt_dir, real(state), done)
+            checkpoint(state, done)
     finally:
         bar.close()
         if tb:

@@ -11,8 +11,8 @@ import pytest
 
 from metarl_jax.agents import CNNEncoder, LSTMActorCritic, agent_inputs
 from metarl_jax.agents.cnn import centre_pixels, patches
-from metarl_jax.envs import make
 from metarl_jax.core.errors import ConfigError
+from metarl_jax.registry import make
 from metarl_jax.training.a2c import make_network, make_train
 from metarl_jax.training.config import TrainConfig, validate_encoder, validate_train_config
 

@@ -16,7 +16,7 @@ import env_only  # noqa: E402
 import report  # noqa: E402
 import train_bench  # noqa: E402
 
-from metarl_jax.envs import make, registered_envs  # noqa: E402
+from metarl_jax.registry import make, registered_envs  # noqa: E402
 
 
 def test_checksum_rejects_dropped_work_and_accepts_the_reference():

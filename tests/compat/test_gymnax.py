@@ -10,8 +10,8 @@ import pytest
 pytest.importorskip("gymnax")
 
 from metarl_jax.compat.gymnax import GymnaxEnv, as_five_tuple, as_six_tuple, make, step_arity  # noqa: E402
-from metarl_jax.envs import make as make_env  # noqa: E402
-from metarl_jax.envs import registered_envs  # noqa: E402
+from metarl_jax.registry import make as make_env  # noqa: E402
+from metarl_jax.registry import registered_envs  # noqa: E402
 
 TRIALS = 3  # short episodes so auto-reset happens within a few steps
 

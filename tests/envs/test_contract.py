@@ -7,8 +7,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from metarl_jax.envs import make, registered_envs
 from metarl_jax.core.errors import ConfigError
+from metarl_jax.envs import EnvironmentBase
+from metarl_jax.registry import make, registered_envs
 
 
 def test_registry_is_not_empty_and_rejects_unknown_names():
@@ -23,9 +24,11 @@ def test_registry_is_not_empty_and_rejects_unknown_names():
 def test_env_contract(name):
     env, params = make(name)
     assert env.name == name
+    assert isinstance(env, EnvironmentBase)  # every env subclasses the base (for_params default)
     assert isinstance(env.PAPER, str) and env.PAPER
     assert isinstance(env.num_actions, int) and env.num_actions >= 2
     assert env.default_params == params
+    assert env.for_params(params).num_actions == env.num_actions
     env.validate(params)
     obs_shape = tuple(env.observation_shape(params))
     num_steps = env.num_steps(params)

@@ -1,19 +1,24 @@
 """A2C pieces: returns, discounts and the loss against hand computations."""
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
 import numpy as np
-import pytest
+from jax.extend import core as jax_core
 
+from metarl_jax.registry import make
 from metarl_jax.training.a2c import (
     a2c_loss,
     discounted_returns,
     entropy_schedule,
     lambda_returns,
     linear_schedule,
-    sample_categorical,
+    make_train,
     step_discounts,
 )
+from metarl_jax.training.config import TrainConfig
+from metarl_jax.training.loop import seed_keys
 
 
 def test_discounted_returns_by_hand():
@@ -65,12 +70,6 @@ def test_linear_schedule_reaches_final_scale_at_the_last_update():
 
 def test_lr_final_scale_scales_the_last_step(tiny_config):
     """With lr decayed to 0 the last update leaves params unchanged; the first moves them fully."""
-    import dataclasses
-
-    from metarl_jax.envs import make
-    from metarl_jax.training.a2c import make_train
-    from metarl_jax.training.loop import seed_keys
-
     env, params = make("two_step", trials_per_episode=5)
     cfg = dataclasses.replace(tiny_config, total_episodes=8, num_envs=4, chunk_size=1, lr_final_scale=0.0)
     fns = make_train(cfg, env, params)
@@ -117,19 +116,8 @@ def test_advantage_is_stop_gradient():
     np.testing.assert_allclose(g, -0.05 * (returns - values) / 3, rtol=1e-5)
 
 
-@pytest.mark.parametrize("probs", [(0.2, 0.8), (0.5, 0.3, 0.2)])
-def test_sample_categorical_frequencies(probs):
-    logits = jnp.log(jnp.array(probs))
-    u = jax.random.uniform(jax.random.key(1), (200_000,))
-    a = sample_categorical(u, jnp.broadcast_to(logits, (u.shape[0], len(probs))))
-    freq = np.bincount(np.asarray(a), minlength=len(probs)) / u.shape[0]
-    np.testing.assert_allclose(freq, probs, atol=0.005)
-
-
 def _dot_output_shapes(jaxpr) -> set[tuple[int, ...]]:
     """Output shapes of every dot_general in a jaxpr and its sub-jaxprs (scan, remat, ...)."""
-    from jax.extend import core as jax_core
-
     shapes = set()
     for eqn in jaxpr.eqns:
         if eqn.primitive.name == "dot_general":
@@ -147,10 +135,6 @@ def test_update_never_forms_the_input_gradient():
     """The agent's inputs are data: the backward pass forms dh (episodes × hidden) but no
     d[x, h] (episodes × (inputs + hidden)), the wider GEMM autodiff of a concatenation
     would form and slice (agents.lstm_actor_critic.concat_matmul; benchmarks/README)."""
-    from metarl_jax.envs import make
-    from metarl_jax.training.a2c import make_train
-    from metarl_jax.training.config import TrainConfig
-
     env, params = make("two_step", trials_per_episode=5)
     config = TrainConfig(num_seeds=1, num_envs=4, hidden_size=8, chunk_size=1, total_episodes=4)
     fns = make_train(config, env, params)

@@ -38,11 +38,12 @@ def test_default_is_one_device_per_core_as_the_seeds_use_them():
     out = _child(
         """
         import json, jax
-        from metarl_jax.training.seed_layout import seed_devices
+        from metarl_jax.training.seed_layout import SeedLayout
         from metarl_jax.training import cpu_devices
         cpu_devices.available_cores = lambda: 4  # as on a 4-core machine
         count = cpu_devices.configure_cpu_devices(6)
-        print(json.dumps([count, jax.device_count(), len(seed_devices(4)), len(seed_devices(9))]))
+        used = [len(SeedLayout.for_run(n).devices) for n in (4, 9)]
+        print(json.dumps([count, jax.device_count(), *used]))
         """
     )
     assert out == [3, 3, 2, 3]  # 6 seeds on 4 cores: 3 devices; benches with 4 or 9 seeds use 2 or 3

@@ -13,12 +13,12 @@ CHILD = textwrap.dedent(
     import dataclasses, json, sys, tempfile
     from pathlib import Path
     import jax, jax.numpy as jnp, numpy as np
-    from metarl_jax.envs import make
-    from metarl_jax.training.seed_layout import shard_seeds
+    from metarl_jax.registry import make
     from metarl_jax.training.a2c import make_train
+    from metarl_jax.training.checkpoint import list_checkpoints, load_checkpoint
     from metarl_jax.training.config import RunConfig, TrainConfig
     from metarl_jax.training.loop import seed_keys, train
-    from metarl_jax.training.run import list_checkpoints, load_checkpoint
+    from metarl_jax.training.seed_layout import shard_seeds
 
     def allclose(a, b):
         return all(

@@ -5,9 +5,9 @@ import dataclasses
 import jax.numpy as jnp
 import numpy as np
 
-from metarl_jax.tasks.two_step.analysis import analyse_seed, trial_arrays
-from metarl_jax.envs import make
 from metarl_jax.evaluation import evaluate_network
+from metarl_jax.registry import make
+from metarl_jax.tasks.two_step.analysis import analyse_seed, trial_arrays
 from metarl_jax.training.a2c import make_train
 from metarl_jax.training.config import TrainConfig
 from metarl_jax.training.loop import seed_keys

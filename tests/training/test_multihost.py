@@ -14,10 +14,10 @@ import sys
 import jax
 import jax.numpy as jnp
 import numpy as np
-from flax import serialization
 
-from metarl_jax.envs import make
+from metarl_jax.registry import make
 from metarl_jax.training.a2c import make_train
+from metarl_jax.training.checkpoint import load_checkpoint
 from metarl_jax.training.config import TrainConfig
 from metarl_jax.training.loop import seed_keys
 
@@ -49,15 +49,17 @@ def _child_env() -> dict[str, str]:
 
 
 def _one_process_params():
+    """-> (the params one process trains to, a fresh state: the checkpoint's template)."""
     env, params = make("two_step", **ENV)
     fns = make_train(CONFIG, env, params)
     state = fns.init(seed_keys(CONFIG))
+    template = fns.init(seed_keys(CONFIG))  # update_chunk donates its input
     done = 0
     while done < CONFIG.num_updates:
         active = min(CONFIG.chunk_size, CONFIG.num_updates - done)
         state, _ = fns.update_chunk(state, jnp.int32(active))
         done += active
-    return jax.tree.map(np.asarray, state.params)
+    return jax.tree.map(np.asarray, state.params), template
 
 
 def test_two_processes_train_the_same_model_as_one(tmp_path):
@@ -96,19 +98,22 @@ def test_two_processes_train_the_same_model_as_one(tmp_path):
     assert dist["device_count"] == 2
     assert dist["sharded_devices"] == 2  # the seed axis really spans both processes
     assert dist["seeds_of_process_0"] == [3]  # process 0 computed only its own seed
+    config = json.loads((out / "config.json").read_text())
+    assert config["processes"] == 2
+    assert config["seed_layout"] == {"devices": 2, "seeds_per_device": 1, "pad_seeds": 0}  # one seed per process
     lines = (out / "metrics.jsonl").read_text().splitlines()
     assert [json.loads(line)["updates"] for line in lines] == [2, 4]
     assert json.loads(lines[-1])["seeds"] == [3, 4]
 
     ckpts = sorted((out / "checkpoints").glob("update_*.msgpack"))
     assert [p.name for p in ckpts] == [f"update_{CONFIG.num_updates:09d}.msgpack"]
-    saved = serialization.msgpack_restore(ckpts[0].read_bytes())
-    expected = _one_process_params()
-    got = serialization.from_state_dict(expected, saved["params"])
-    for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(expected)):
+    expected, template = _one_process_params()
+    saved = load_checkpoint(ckpts[0], template)  # whatever the file format: the library reads it
+    got = jax.tree.map(np.asarray, saved.params)
+    for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(expected), strict=True):
         assert a.shape == b.shape
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
-    assert int(saved["update"][0]) == CONFIG.num_updates
+    assert np.asarray(saved.update).tolist() == [CONFIG.num_updates] * CONFIG.num_seeds
 
     # Process 0 then evaluated the run as the experiment script's --eval-only would.
     summary = json.loads((out / "summary.json").read_text())

@@ -17,16 +17,21 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import metarl_jax.pipeline.run as pipeline_run
 from metarl_jax import pipeline
+from metarl_jax.pipeline.setup import EXIT_NON_FINITE
+from metarl_jax.registry import EXPERIMENTS, make
 from metarl_jax.training import a2c
-from metarl_jax.training.loop import TIMING_FIELDS, seed_keys
-from metarl_jax.training.run import (
+from metarl_jax.training.checkpoint import (
     KILL_IN_CHECKPOINT_ENV,
     CheckpointError,
     list_checkpoints,
     load_checkpoint,
+    restore_latest,
     save_checkpoint,
 )
+from metarl_jax.training.config import TrainConfig
+from metarl_jax.training.loop import TIMING_FIELDS, seed_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = str(ROOT / "experiments" / "two_step.py")
@@ -127,7 +132,7 @@ def test_eval_only_reproduces_summary(reference, tmp_path, capsys):
     subprocess.run(["cp", "-r", str(reference), str(run_dir)], check=True)
     before = json.loads((run_dir / "summary.json").read_text())
     (run_dir / "summary.json").unlink()
-    spec = pipeline.EXPERIMENTS["two_step"]()
+    spec = EXPERIMENTS["two_step"]()
     assert pipeline.main(spec, ["--eval-only", "--quiet", "--resume", str(run_dir)]) == 0
     after = json.loads((run_dir / "summary.json").read_text())
     for s in (before, after):
@@ -137,7 +142,7 @@ def test_eval_only_reproduces_summary(reference, tmp_path, capsys):
 
 
 def test_resume_refuses_changed_training_flags(reference, capsys):
-    spec = pipeline.EXPERIMENTS["two_step"]()
+    spec = EXPERIMENTS["two_step"]()
     with pytest.raises(SystemExit) as exc:
         pipeline.parse(spec, ["--resume", str(reference), "--lr", "0.5"], "two_step.py")
     assert exc.value.code == 2
@@ -153,9 +158,7 @@ def test_resume_refuses_changed_training_flags(reference, capsys):
 
 
 def _small_state(hidden=8):
-    config = dataclasses.replace(pipeline.TrainConfig(), num_seeds=2, num_envs=2, hidden_size=hidden, chunk_size=1)
-    from metarl_jax.envs import make
-
+    config = dataclasses.replace(TrainConfig(), num_seeds=2, num_envs=2, hidden_size=hidden, chunk_size=1)
     env, params = make("two_step", trials_per_episode=5)
     fns = a2c.make_train(config, env, params)
     return fns, fns.init(seed_keys(config)), config
@@ -194,13 +197,14 @@ def test_resume_skips_a_damaged_latest_checkpoint(tmp_path, capsys):
     save_checkpoint(tmp_path / "checkpoints", state, 1)
     bad = tmp_path / "checkpoints" / "update_000000002.msgpack"
     bad.write_bytes(b"\x85garbage")
-    restored, update = pipeline.restore_latest(tmp_path, _small_state()[1])
+    restored, update = restore_latest(tmp_path, _small_state()[1])
     assert update == 1
     assert "skipping" in capsys.readouterr().err
 
 
 def _inject_nan(monkeypatch, seed_index=1):
-    """Make one seed's entropy coefficient NaN, so its first loss is non-finite."""
+    """Make one seed's entropy coefficient NaN, so its first loss is non-finite (in the
+    make_train the pipeline calls)."""
     original = a2c.make_train
 
     def make_train(config, env, params):
@@ -213,7 +217,7 @@ def _inject_nan(monkeypatch, seed_index=1):
 
         return fns._replace(init=init)
 
-    monkeypatch.setattr(a2c, "make_train", make_train)
+    monkeypatch.setattr(pipeline_run, "make_train", make_train)
 
 
 SMALL = ["--smoke", "--quiet", "--num-seeds", "3", "--total-episodes", "96", "--num-envs", "16", "--chunk-size", "2"]
@@ -221,9 +225,9 @@ SMALL = ["--smoke", "--quiet", "--num-seeds", "3", "--total-episodes", "96", "--
 
 def test_nan_guard_freezes_one_seed_and_fails_the_run(monkeypatch, tmp_path, capsys):
     _inject_nan(monkeypatch)
-    spec = pipeline.EXPERIMENTS["two_step"]()
+    spec = EXPERIMENTS["two_step"]()
     code = pipeline.main(spec, [*SMALL, "--run-dir", str(tmp_path / "run")])
-    assert code == pipeline.EXIT_NON_FINITE
+    assert code == EXIT_NON_FINITE
     err = capsys.readouterr().err
     assert "seed 1 (update 0)" in err
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
@@ -239,16 +243,16 @@ def test_nan_guard_freezes_one_seed_and_fails_the_run(monkeypatch, tmp_path, cap
 
 
 def _nan_template():
-    spec = pipeline.EXPERIMENTS["two_step"]()
+    spec = EXPERIMENTS["two_step"]()
     setup = pipeline.parse(spec, SMALL, "p")
     return a2c.make_train(setup.train, setup.env, setup.env_params).init(seed_keys(setup.train))
 
 
 def test_stop_on_nan_stops_at_once(monkeypatch, tmp_path, capsys):
     _inject_nan(monkeypatch, seed_index=2)
-    spec = pipeline.EXPERIMENTS["two_step"]()
+    spec = EXPERIMENTS["two_step"]()
     code = pipeline.main(spec, [*SMALL, "--stop-on-nan", "--run-dir", str(tmp_path / "run")])
-    assert code == pipeline.EXIT_NON_FINITE
+    assert code == EXIT_NON_FINITE
     assert "--stop-on-nan" in capsys.readouterr().err
     rows = _read_rows(tmp_path / "run")
     assert len(rows) == 1 and rows[0]["frozen_seeds"] == [2]
@@ -258,7 +262,7 @@ def test_stop_on_nan_stops_at_once(monkeypatch, tmp_path, capsys):
 
 
 def test_chunk_compiles_once_across_resume(tmp_path, caplog):
-    spec = pipeline.EXPERIMENTS["two_step"]()
+    spec = EXPERIMENTS["two_step"]()
     run_dir = str(tmp_path / "run")
     args = ["--smoke", "--quiet", "--num-seeds", "1", "--total-episodes", "32", "--num-envs", "8", "--chunk-size", "2"]
     assert pipeline.main(spec, [*args, "--run-dir", run_dir]) == 0

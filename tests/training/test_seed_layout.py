@@ -5,7 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from metarl_jax.training.seed_layout import pad_and_shard_seeds, pad_seeds, real_seeds, seed_layout
+from metarl_jax.training.seed_layout import SeedLayout, pad_seeds, real_seeds, seed_layout
 
 
 @pytest.mark.parametrize(
@@ -37,5 +37,25 @@ def test_no_padding_leaves_the_tree_as_it_is():
     tree = {"w": jnp.ones((4, 3))}
     assert pad_seeds(tree, 4) is tree
     assert real_seeds(tree, 4) is tree
-    laid_out = pad_and_shard_seeds(tree)  # one device in this process (tests/conftest.py)
+    layout = SeedLayout.for_run(4)  # one device in this process (tests/conftest.py)
+    laid_out = layout.for_training(tree)
     assert laid_out["w"].shape == (4, 3) and len(laid_out["w"].sharding.device_set) == 1
+    assert layout.real(laid_out) is laid_out
+    assert layout.info() == {"devices": 1, "seeds_per_device": 4, "pad_seeds": 0}
+    evaluated = layout.for_evaluation(tree)
+    np.testing.assert_array_equal(np.asarray(evaluated["w"]), np.asarray(tree["w"]))
+    assert len(evaluated["w"].sharding.device_set) == 1
+
+
+@pytest.mark.parametrize(
+    ("num_seeds", "devices", "expected"),
+    [(5, 2, {"devices": 2, "seeds_per_device": 3, "pad_seeds": 1}),
+     (8, 2, {"devices": 2, "seeds_per_device": 4, "pad_seeds": 0}),
+     (6, 4, {"devices": 3, "seeds_per_device": 2, "pad_seeds": 0}),
+     (7, 4, {"devices": 4, "seeds_per_device": 2, "pad_seeds": 1})],
+)  # fmt: skip
+def test_layout_info_is_what_config_json_records(num_seeds, devices, expected):
+    placeholders = [f"device{i}" for i in range(devices)]  # info() only counts them
+    layout = SeedLayout.for_run(num_seeds, placeholders)
+    assert layout.devices == tuple(placeholders[: expected["devices"]])
+    assert layout.info() == expected

@@ -4,6 +4,7 @@ import struct
 from pathlib import Path
 
 from metarl_jax import pipeline
+from metarl_jax.registry import EXPERIMENTS
 
 
 def read_scalar_tags(path: Path) -> dict[str, list[float]]:
@@ -23,7 +24,7 @@ def read_scalar_tags(path: Path) -> dict[str, list[float]]:
 
 
 def test_tensorboard_event_files(tmp_path: Path):
-    spec = pipeline.EXPERIMENTS["two_step"]()
+    spec = EXPERIMENTS["two_step"]()
     run_dir = tmp_path / "run"
     assert pipeline.main(spec, ["--smoke", "--quiet", "--tensorboard", "--run-dir", str(run_dir)]) == 0
     events = list((run_dir / "tensorboard").glob("events.out.tfevents.*"))

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from metarl_jax.envs import make
+from metarl_jax.registry import make
 from metarl_jax.training.a2c import make_train
 from metarl_jax.training.loop import seed_keys
 

@@ -34,7 +34,6 @@ def bandit() -> Experiment:
     """``python experiments/bandit.py``."""
     return Experiment(
         name="bandit",
-        env_name="bandit",
         make_env=Bandit,
         description=(
             "Meta-RL on Bernoulli bandits (Wang et al. 2016; Duan et al. 2016): an LSTM A2C agent trained "

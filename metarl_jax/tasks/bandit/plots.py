@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from metarl_jax.figures import plt, read_run, training_curve
+from metarl_jax.figures import draw, figures_of_run, plt, save_figure, training_curve
 
 LABELS = {
     "metarl": "meta-RL (LSTM A2C)",
@@ -45,23 +45,17 @@ def regret_figure(path: Path, analysis: dict[str, Any]) -> None:
     axes[1].set_title("without random")
     axes[0].legend(fontsize=7, ncol=2, loc="upper left")
     fig.suptitle("Bandit: cumulative regret on held-out problems (mean over seeds, 95% CI band)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def plot_run(run_dir: Path) -> list[Path]:
     """Redraw every bandit figure of a run directory from its files."""
-    config, analysis, metrics = read_run(run_dir)
-    figures = Path(run_dir) / "figures"
-    figures.mkdir(exist_ok=True)
-    out = []
+    config, analysis, metrics, figures = figures_of_run(run_dir)
+    out: list[Path] = []
     if analysis:
-        regret_figure(figures / "cumulative_regret.png", analysis)
-        out.append(figures / "cumulative_regret.png")
-    path = figures / "learning_curve.png"
-    if training_curve(path, metrics, "reward per trial (training)", "Bandit: training", reference={"chance": 0.5}):
-        out.append(path)
+        draw(out, figures / "cumulative_regret.png", regret_figure, analysis)
+    curve = ("reward per trial (training)", "Bandit: training", 1.0, {"chance": 0.5})
+    draw(out, figures / "learning_curve.png", training_curve, metrics, *curve)
     return out
 
 
@@ -85,6 +79,4 @@ def wang2016_figure(path: Path, rows: list[dict[str, Any]]) -> None:
                                        for tr, ag in labels])  # fmt: skip
     ax.set_title("Dependent two-armed bandits: cumulative regret after 100 pulls")
     fig.colorbar(im, ax=ax, label="cumulative regret")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)

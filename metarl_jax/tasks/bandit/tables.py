@@ -1,29 +1,78 @@
-"""The published bandit tables with the meta-RL agent trained in them.
+"""The published bandit tables, measured here: Duan et al. (2016) Table 1 and Wang et al. (2016).
+
+- Duan et al. (2016) Table 1 (the paper's values: ``DUAN2016_TABLE1``). ``duan2016_baselines``
+  evaluates every classical agent of ``baselines`` on independent Bernoulli bandits with
+  n ∈ {10, 100, 500} pulls and k ∈ {5, 10, 50} arms (p ~ U[0, 1]). In each cell every agent
+  plays the same ``num_problems`` problems (paired; keys fold_in(fold_in(fold_in(key(seed), 1),
+  n), k), then one per problem), and ε, c and the Gittins γ are tuned first on
+  ``tune_problems`` other problems (branch 0 instead of 1). Rows: {"n", "k", "agent",
+  "total_reward" (mean per episode), "ci95" (half-width of its 95% confidence interval),
+  "hyperparams"}. ``duan2016_metarl_rows`` adds the meta-RL agent, one training per (n, k) for
+  n ∈ {10, 100} pulls (the cells where the paper trained RL²); ``duan2016_markdown`` prints the
+  rows beside the paper's values.
+- ``wang2016_table``: dependent two-armed bandits (Wang et al. 2016): train on each of
+  uniform / easy / medium / hard, test every trained agent on each, with Thompson sampling,
+  UCB1 and Gittins on the same test problems; ``wang2016_markdown``.
 
 Every meta-RL cell is a full run of the bandit experiment (``pipeline``) in its own
-directory under the table's output directory: checkpoints, resume after an
-interruption, summary.json with paired comparisons, figures. A cell whose
-summary.json exists is reused, one with only a checkpoint is resumed, so rerunning
-an interrupted table command loses at most the work since the last checkpoint.
-
-- ``duan2016_metarl_rows``: Duan et al. (2016) Table 1 rows for n ∈ {10, 100}
-  pulls (the cells where the paper trained RL²), one training per (n, k).
-- ``wang2016_table``: dependent two-armed bandits (Wang et al. 2016): train on
-  each of uniform / easy / medium / hard, test every trained agent on each,
-  with Thompson sampling, UCB1 and Gittins on the same test problems.
+directory under the table's output directory (``cells.run_cell``): checkpoints, resume after an
+interruption, summary.json with paired comparisons, figures. A cell whose summary.json
+exists is reused, one with only a checkpoint is resumed, so rerunning an interrupted table
+command loses at most the work since the last checkpoint. The command line is ``tables_cli``.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+import jax
 import numpy as np
 
+from metarl_jax.agents.rollout import make_rollout
 from metarl_jax.core.stats import mean_ci95
+from metarl_jax.evaluation import evaluate_network, evaluate_policy
+from metarl_jax.tasks.bandit.baselines.gittins_tables import gittins_table
+from metarl_jax.tasks.bandit.baselines.suite import TUNING_SEED
+from metarl_jax.tasks.bandit.baselines.tuning import (
+    AGENTS,
+    HYPERPARAMETER_GRIDS,
+    batched_totals,
+    make_agent,
+    make_totals_rollout,
+    problem_keys,
+    tune,
+)
+from metarl_jax.tasks.bandit.cells import metarl_totals, run_cell, trained_state
+from metarl_jax.tasks.bandit.env import make_bandit
 
+DUAN2016_NS = (10, 100, 500)
+DUAN2016_KS = (5, 10, 50)
+DUAN2016_CITATION = (
+    "Duan, Schulman, Chen, Bartlett, Sutskever & Abbeel (2016) RL^2: Fast reinforcement learning "
+    "via slow reinforcement learning, arXiv:1611.02779, Table 1 (total reward per episode)"
+)
+_PAPER_COLUMNS = ("random", "gittins", "ts", "ots", "ucb1", "egreedy", "greedy", "rl2")
+_PAPER_ROWS = {  # (n, k): values in the order of _PAPER_COLUMNS, as printed in the paper
+    (10, 5): (5.0, 6.6, 5.7, 6.5, 6.7, 6.6, 6.6, 6.7),
+    (10, 10): (5.0, 6.6, 5.5, 6.2, 6.7, 6.6, 6.6, 6.7),
+    (10, 50): (5.1, 6.5, 5.2, 5.5, 6.6, 6.5, 6.5, 6.8),
+    (100, 5): (49.9, 78.3, 74.7, 77.9, 78.0, 75.4, 74.8, 78.7),
+    (100, 10): (49.9, 82.8, 76.7, 81.4, 82.4, 77.4, 77.1, 83.5),
+    (100, 50): (49.8, 85.2, 64.5, 67.7, 84.3, 78.3, 78.0, 84.9),
+    (500, 5): (249.8, 405.8, 402.0, 406.7, 405.8, 388.2, 380.6, 401.6),
+    (500, 10): (249.0, 437.8, 429.5, 438.9, 437.1, 408.0, 395.0, 432.5),
+    (500, 50): (249.6, 463.7, 427.2, 437.6, 457.6, 413.6, 402.8, 438.9),
+}
+# {(n, k): {agent: total reward}}; "rl2" is the paper's meta-RL agent.
+DUAN2016_TABLE1: dict[tuple[int, int], dict[str, float]] = {
+    cell: dict(zip(_PAPER_COLUMNS, values)) for cell, values in _PAPER_ROWS.items()
+}
+PAPER_NAME = {"metarl": "rl2"}  # our agent -> the paper's column it is compared with
+TOLERANCE = 0.03  # the issue's bar: within 3% of the paper
 DUAN2016_METARL_NS = (10, 100)
 WANG2016_CONDITIONS = ("uniform", "easy", "medium", "hard")  # dependent arms p, 1 − p
 WANG2016_BASELINES = ("ts", "ucb1", "gittins")
@@ -34,6 +83,86 @@ WANG2016_TRAIN_FLAGS = (
     *("--num-seeds", "4", "--eval-episodes", "2500"),
     *("--total-episodes", "163840", "--entropy-coef", "0.01"),
 )
+
+
+# ----------------------------------------------------------- Duan et al. 2016
+
+
+def duan2016_baselines(
+    num_problems: int = 10_000,
+    tune_problems: int = 4_000,
+    seed: int = 0,
+    ns: tuple[int, ...] = DUAN2016_NS,
+    ks: tuple[int, ...] = DUAN2016_KS,
+    agents: tuple[str, ...] = AGENTS,
+    batch_size: int = 2048,
+    log: Callable[[str], Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Measure Duan et al. (2016) Table 1 for ``agents``; see the module docstring.
+    ``log`` (default: print to stderr) receives one line per agent and cell."""
+    log = log or _log_stderr
+    root = jax.random.key(seed)
+    tune_root, eval_root = jax.random.fold_in(root, 0), jax.random.fold_in(root, 1)
+    if "gittins" in agents:  # one table per γ, sliced for every n
+        for gamma in HYPERPARAMETER_GRIDS["gittins"][1]:
+            gittins_table(gamma, max(ns) - 1)
+    rows = []
+    for n in ns:
+        for k in ks:
+            env, params = make_bandit(num_arms=k, trials_per_episode=n)
+            cell = lambda branch: jax.random.fold_in(jax.random.fold_in(branch, n), k)
+            tune_keys = problem_keys(cell(tune_root), tune_problems)
+            eval_keys = problem_keys(cell(eval_root), num_problems)
+            for agent in agents:
+                t0 = time.perf_counter()
+                hyperparams: dict[str, float] = {}
+                value = None
+                if agent in HYPERPARAMETER_GRIDS:
+                    field, _ = HYPERPARAMETER_GRIDS[agent]
+                    value, _ = tune(agent, env, params, tune_keys)
+                    hyperparams = {field: value}
+                policy = make_agent(agent, k, n, value)
+                rewards, _ = batched_totals(jax.jit(make_totals_rollout(env, params, policy)), eval_keys, batch_size)
+                mean, ci = mean_ci95(rewards)
+                rows.append(
+                    {"n": n, "k": k, "agent": agent, "total_reward": mean, "ci95": ci, "hyperparams": hyperparams}
+                )
+                log(f"n={n} k={k} {agent}: {mean:.2f} ± {ci:.2f} {hyperparams} ({time.perf_counter() - t0:.1f} s)")
+    return rows
+
+
+def duan2016_markdown(rows: list[dict[str, Any]], tolerance: float = TOLERANCE) -> str:
+    """Markdown table: one line per (n, k), a column per agent with "ours ± ci95 (paper)";
+    cells off the paper by more than ``tolerance`` (relative) are marked with ✗."""
+    agents = [a for a in (*AGENTS, "metarl") if any(r["agent"] == a for r in rows)]
+    by_cell = {(r["n"], r["k"], r["agent"]): r for r in rows}
+    cells = sorted({(r["n"], r["k"]) for r in rows})
+    lines = [
+        "| n, k | " + " | ".join(agents) + " |",
+        "|---|" + "---|" * len(agents),
+    ]
+    for n, k in cells:
+        out = []
+        for a in agents:
+            r = by_cell.get((n, k, a))
+            if r is None:
+                out.append("")
+                continue
+            paper = DUAN2016_TABLE1.get((n, k), {}).get(PAPER_NAME.get(a, a))
+            text = f"{r['total_reward']:.2f} ± {r['ci95']:.2f}"
+            if paper is not None:
+                rel = r["total_reward"] / paper - 1.0
+                mark = " ✗" if abs(rel) > tolerance else ""
+                text += f" ({paper:g}, {rel:+.1%}{mark})"
+            out.append(text)
+        lines.append(f"| {n}, {k} | " + " | ".join(out) + " |")
+    lines.append("")
+    lines.append(
+        f"metarl is our LSTM A2C agent, compared with the paper's RL² (blank where not trained). "
+        f"Ours: mean total reward ± 95% CI; in brackets the paper's value and our relative difference. "
+        f"Paper: {DUAN2016_CITATION}."
+    )
+    return "\n".join(lines)
 
 
 def metarl_train_flags(n: int, k: int) -> list[str]:
@@ -51,60 +180,6 @@ def metarl_train_flags(n: int, k: int) -> list[str]:
     return [*common, "--total-episodes", "327680", "--entropy-coef", "0.01"]
 
 
-def smoke_sized(flags: Sequence[str]) -> list[str]:
-    """With --smoke among ``flags``, drop the table's run-size flags (and their values) so the
-    cell runs at smoke size (explicit flags would beat --smoke)."""
-    from metarl_jax.training.cli import RUN_SIZE_FLAGS, without_flags
-
-    return without_flags(flags, RUN_SIZE_FLAGS) if "--smoke" in flags else list(flags)
-
-
-def run_cell(out_dir: Path, name: str, flags: Sequence[str], quiet: bool = False) -> Path:
-    """Run the bandit experiment in ``out_dir/name`` (reuse it if finished, resume it if
-    interrupted) and return its run directory. Raises like ``pipeline.run_experiment``."""
-    from metarl_jax.pipeline import parse, run_experiment
-    from metarl_jax.tasks.bandit.experiment import bandit
-
-    flags = smoke_sized(flags)
-    run_dir = Path(out_dir) / name
-    if (run_dir / "config.json").is_file():
-        _check_same_config(run_dir, flags)
-    if (run_dir / "summary.json").is_file():
-        return run_dir
-    quiet_flag = ["--quiet"] if quiet else []
-    if (run_dir / "config.json").is_file():
-        argv = ["--resume", str(run_dir), *quiet_flag]
-    else:
-        argv = [*flags, "--run-dir", str(run_dir), *quiet_flag]
-    run_experiment(parse(bandit(), argv, f"bandit.py [{name}]"))
-    return run_dir
-
-
-class CellMismatch(Exception):
-    """An existing cell directory was trained with other settings than the table asks for."""
-
-
-def _check_same_config(run_dir: Path, flags: Sequence[str]) -> None:
-    """Refuse to reuse or resume a cell whose saved training/env config differs from ``flags``."""
-    from metarl_jax.pipeline import parse
-    from metarl_jax.tasks.bandit.experiment import bandit
-    from metarl_jax.training.config import to_dict
-
-    wanted = parse(bandit(), [*flags, "--run-dir", str(run_dir)], "bandit.py --table")
-    saved = json.loads((run_dir / "config.json").read_text())
-    for kind, now in (("train", to_dict(wanted.train)), ("env_params", to_dict(wanted.env_params))):
-        diff = {k: (saved[kind].get(k), v) for k, v in now.items() if saved[kind].get(k) != v}
-        if diff:
-            details = ", ".join(f"{k}: saved {a!r}, asked {b!r}" for k, (a, b) in diff.items())
-            raise CellMismatch(f"{run_dir} was trained with other settings ({details}); use another --out")
-
-
-def _metarl_totals(run_dir: Path) -> np.ndarray:
-    """Total reward per evaluation episode of every seed, (S·E,), from eval.npz."""
-    with np.load(run_dir / "eval.npz") as data:
-        return np.asarray(data["metarl__reward"], np.float64).sum(-1).reshape(-1)
-
-
 def duan2016_metarl_rows(
     out_dir: Path,
     ns: Sequence[int] = DUAN2016_METARL_NS,
@@ -117,14 +192,14 @@ def duan2016_metarl_rows(
     Its problems are the experiment's evaluation problems (eval_episodes per seed), not the
     baselines' table problems; each cell's summary.json holds paired comparisons with every
     tuned baseline on its own problems."""
-    log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    log = log or _log_stderr
     rows = []
     for n in ns:
         for k in ks:
             run_dir = run_cell(out_dir, f"metarl_n{n}_k{k}", [*metarl_train_flags(n, k), *extra_flags], quiet)
             summary = json.loads((run_dir / "summary.json").read_text())
             train = summary["config"]["train"]
-            mean, ci = mean_ci95(_metarl_totals(run_dir))
+            mean, ci = mean_ci95(metarl_totals(run_dir))
             hyper = {f: train[f] for f in ("gamma", "lr", "optimizer", "num_envs", "total_episodes", "num_seeds")}
             rows.append(
                 {
@@ -141,23 +216,7 @@ def duan2016_metarl_rows(
     return rows
 
 
-# --------------------------------------------------------------------------- Wang et al. 2016
-
-
-def _trained_state(run_dir: Path) -> tuple[Any, Any, Any]:
-    """(setup, fns, final state) of a finished bandit run directory."""
-    from metarl_jax.pipeline import parse
-    from metarl_jax.tasks.bandit.experiment import bandit
-    from metarl_jax.training.checkpoint import restore_latest
-    from metarl_jax.training.a2c import make_train
-    from metarl_jax.training.loop import seed_keys
-
-    setup = parse(bandit(), ["--resume", str(run_dir), "--eval-only", "--quiet"], "bandit.py")
-    fns = make_train(setup.train, setup.env, setup.env_params)
-    restored = restore_latest(run_dir, fns.init(seed_keys(setup.train)))
-    if restored is None:
-        raise RuntimeError(f"{run_dir}: no loadable checkpoint")
-    return setup, fns, restored[0]
+# ----------------------------------------------------------- Wang et al. 2016
 
 
 def wang2016_table(
@@ -174,15 +233,8 @@ def wang2016_table(
     have train = None. Every agent of a test column plays the same problems (keys of the
     trained runs' seeds); UCB1's c and Gittins' γ are tuned per test condition on
     ``tuning_problems`` other problems over ``HYPERPARAMETER_GRIDS`` (or ``grids``)."""
-    import jax
 
-    from metarl_jax.tasks.bandit.baselines.policies import make_agent, problem_keys, tune
-    from metarl_jax.tasks.bandit.baselines.suite import TUNING_SEED
-    from metarl_jax.tasks.bandit.env import make_bandit
-    from metarl_jax.evaluation import evaluate_network, evaluate_policy
-    from metarl_jax.agents.rollout import make_rollout
-
-    log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    log = log or _log_stderr
     runs = {
         c: run_cell(
             out_dir,
@@ -196,7 +248,7 @@ def wang2016_table(
     for test in conditions:
         test_regret: dict[tuple[str | None, str], np.ndarray] = {}
         for train, run_dir in runs.items():
-            setup, fns, state = _trained_state(run_dir)
+            setup, fns, state = trained_state(run_dir)
             params = setup.env_params.replace(difficulty=test)
             rollout = make_rollout(setup.env, params, fns.network, setup.train.time_input)
             greedy = setup.train.eval_policy == "greedy"
@@ -236,90 +288,6 @@ def wang2016_markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-# --------------------------------------------------------------------------- command line
-
-TABLES = ("duan2016", "wang2016")
-TABLE_USAGE = (
-    "usage: bandit.py --table {duan2016,wang2016} [--out DIR] [--smoke] [--quiet] [--no-metarl] [training flags]\n"
-    "  duan2016   Duan et al. 2016 Table 1: every baseline, n in {10,100,500} x k in {5,10,50},\n"
-    "             and the meta-RL agent trained in each cell with n in {10,100} (--no-metarl: baselines only)\n"
-    "  wang2016   Wang et al. 2016 dependent arms: train on uniform/easy/medium/hard, test on each (heat map)\n"
-    "  --out DIR  table files and one run directory per trained cell (default runs/bandit/tables);\n"
-    "             rerunning reuses finished cells and resumes interrupted ones\n"
-    "  other flags (e.g. --num-seeds 4) go to every cell's training run (see bandit.py --help)\n"
-)
-
-
-def _pop_flag(argv: list[str], name: str) -> bool:
-    if name in argv:
-        argv.remove(name)
-        return True
-    return False
-
-
-def _pop_value(argv: list[str], name: str, default: str | None) -> str | None:
-    for i, a in enumerate(argv):
-        if a == name and i + 1 < len(argv):
-            value = argv[i + 1]
-            del argv[i : i + 2]
-            return value
-        if a.startswith(name + "="):
-            del argv[i]
-            return a.split("=", 1)[1]
-    return default
-
-
-def _check_cell_flags(flags: Sequence[str]) -> None:
-    """Parse (never run) a cell with these flags: exits 2 with one line on a bad one."""
-    from metarl_jax.pipeline import parse
-    from metarl_jax.tasks.bandit.experiment import bandit
-
-    parse(bandit(), [*flags, "--run-dir", "unused"], "bandit.py --table")
-
-
-def tables_main(argv: Sequence[str]) -> int:
-    """``bandit.py --table NAME ...``: build the table, print it as markdown, write JSON (+ figure).
-    Exit 0 ok, 2 bad usage, 128 + signal when interrupted (finished cells are kept)."""
-    from metarl_jax.tasks.bandit.tables_baselines import duan2016_baselines, duan2016_markdown
-    from metarl_jax.training.loop import TrainingInterrupted
-
-    argv = list(argv)
-    which = _pop_value(argv, "--table", None)
-    if which not in TABLES:
-        sys.stderr.write(f"bandit.py: error: --table={which}: choose one of {', '.join(TABLES)}\n{TABLE_USAGE}")
-        return 2
-    out = Path(_pop_value(argv, "--out", "runs/bandit/tables"))
-    smoke, quiet, no_metarl = (_pop_flag(argv, f) for f in ("--smoke", "--quiet", "--no-metarl"))
-    cell_flags = [*argv, *(["--smoke"] if smoke else [])]  # run_cell drops table sizes with --smoke
-    _check_cell_flags(cell_flags)  # a bad flag fails now, not after ten minutes of baselines
-    out.mkdir(parents=True, exist_ok=True)
-    try:
-        if which == "duan2016":
-            kwargs = {"num_problems": 200, "tune_problems": 100, "ns": (10,), "ks": (5,)} if smoke else {}
-            rows = duan2016_baselines(**kwargs)
-            if not no_metarl:
-                grid = {"ns": (10,), "ks": (5,)} if smoke else {}
-                rows += duan2016_metarl_rows(out, extra_flags=cell_flags, quiet=quiet, **grid)
-            path = out / "table_duan2016.json"
-            path.write_text(json.dumps(rows, indent=1) + "\n")
-            print(duan2016_markdown(rows))
-        else:
-            from metarl_jax.tasks.bandit.baselines.suite import SMOKE_TUNING
-            from metarl_jax.tasks.bandit.plots import wang2016_figure
-
-            conditions = ("uniform", "easy") if smoke else WANG2016_CONDITIONS
-            tuning = {k: SMOKE_TUNING[k] for k in ("tuning_problems", "grids")} if smoke else {}
-            rows = wang2016_table(out, conditions, extra_flags=cell_flags, quiet=quiet, **tuning)
-            path = out / "table_wang2016.json"
-            path.write_text(json.dumps(rows, indent=1) + "\n")
-            wang2016_figure(out / "wang2016_regret.png", rows)
-            print(wang2016_markdown(rows))
-            print(f"heat map in {out / 'wang2016_regret.png'}")
-    except CellMismatch as err:
-        sys.stderr.write(f"bandit.py: error: {err}\n")
-        return 2
-    except TrainingInterrupted as err:
-        sys.stderr.write(f"bandit.py: {err}; finished cells are kept. Rerun the same command to continue.\n")
-        return 128 + err.signum
-    print(f"rows in {path}")
-    return 0
+def _log_stderr(line: str) -> None:
+    """The tables' default ``log``: one progress line to stderr."""
+    print(line, file=sys.stderr, flush=True)

@@ -199,6 +199,31 @@ def validate_problem(params) -> None:
         raise ConfigError("trials_per_episode", params.trials_per_episode, "must be even with placement='balanced'")
 
 
+def trial_info(
+    trial: jax.Array,
+    side: jax.Array,
+    chose: jax.Array,
+    chosen: jax.Array,
+    correct: jax.Array,
+    trial_end: jax.Array,
+    shown: jax.Array,
+    objects: jax.Array,
+) -> dict[str, jax.Array]:
+    """The info of a Harlow step (symbolic and pixels): trial_index, correct_side, chosen_side
+    (-1 if none), correct, trial_end, and the object id on each side (-1 while not shown)."""
+    left_obj = jnp.where(side == LEFT, objects[0], objects[1])
+    right_obj = jnp.where(side == LEFT, objects[1], objects[0])
+    return {
+        "trial_index": trial,
+        "correct_side": side,
+        "chosen_side": jnp.where(chose, chosen, -1).astype(jnp.int32),
+        "correct": correct,
+        "trial_end": trial_end,
+        "left_object": jnp.where(shown, left_obj, -1).astype(jnp.int32),
+        "right_object": jnp.where(shown, right_obj, -1).astype(jnp.int32),
+    }
+
+
 class Harlow(EnvironmentBase):
     """Symbolic Harlow task; gymnax-style pure ``reset`` / ``step``.
 
@@ -322,19 +347,9 @@ class Harlow(EnvironmentBase):
         terminated = trial_end & (t == trials - 1)
         obs = jnp.where(terminated, 0.0, obs).astype(jnp.float32)
 
-        left_obj = jnp.where(side == LEFT, state.objects[0], state.objects[1])
-        right_obj = jnp.where(side == LEFT, state.objects[1], state.objects[0])
         new_state = state.replace(
             trial=(t + trial_end.astype(jnp.int32)).astype(jnp.int32),
             phase=jnp.asarray(phase, jnp.int32),
         )
-        info = {
-            "trial_index": t,
-            "correct_side": side,
-            "chosen_side": jnp.where(made_choice, action, -1).astype(jnp.int32),
-            "correct": correct,
-            "trial_end": trial_end,
-            "left_object": jnp.where(objects_shown, left_obj, -1).astype(jnp.int32),
-            "right_object": jnp.where(objects_shown, right_obj, -1).astype(jnp.int32),
-        }
+        info = trial_info(t, side, made_choice, action, correct, trial_end, objects_shown, state.objects)
         return obs, new_state, reward.astype(jnp.float32), terminated, jnp.zeros((), bool), info

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from metarl_jax.pipeline.spec import Experiment
 from metarl_jax.tasks.harlow import baselines, pixels_baselines
 from metarl_jax.tasks.harlow.analysis import analyse_pixels_seed, analyse_seed
@@ -21,7 +23,6 @@ def harlow() -> Experiment:
     """``python experiments/harlow.py``."""
     return Experiment(
         name="harlow",
-        env_name="harlow",
         make_env=Harlow,
         description=(
             "Meta-RL on Harlow's learning-set task (Harlow 1949; Wang et al. 2018, Fig. 6), symbolic "
@@ -52,10 +53,12 @@ def harlow() -> Experiment:
 
 
 def harlow_pixels() -> Experiment:
-    """``python experiments/harlow.py --pixels``."""
-    return Experiment(
+    """``python experiments/harlow.py --pixels``: the symbolic experiment's evaluation and
+    figures on the rendered screen, with a CNN in front of the LSTM."""
+    symbolic = harlow()
+    return dataclasses.replace(
+        symbolic,
         name="harlow_pixels",
-        env_name="harlow_pixels",
         make_env=HarlowPixels,
         description=(
             "Meta-RL on Harlow's learning-set task on a rendered screen (Wang et al. 2018, Fig. 6, 3D lab "
@@ -65,18 +68,14 @@ def harlow_pixels() -> Experiment:
         # Calibrated on the 2-core CPU (README): seeds reach 91-98% on trials 2-6 with held-out
         # objects after 48-64k episodes and 98-99% after 96-128k; 4 seeds x 128k episodes train
         # in ~10 min on a busy 2-core machine (~850 episodes/s for all seeds together).
-        train_defaults=TrainConfig(
+        train_defaults=dataclasses.replace(
+            symbolic.train_defaults,
             num_seeds=4,
             total_episodes=128_000,
-            num_envs=128,
-            chunk_size=25,
             encoder="cnn",
             time_input=True,
-            optimizer="adam",
-            lr=3e-3,
             eval_episodes=1000,
         ),
-        env_overrides={},
         smoke_train={
             "num_seeds": 2,
             "total_episodes": 64,
@@ -90,8 +89,4 @@ def harlow_pixels() -> Experiment:
         analyse_seed=analyse_pixels_seed,
         summary_metrics=("accuracy_trial_1", "accuracy_trials_2_6", "return_fraction", "trials_completed", "timeouts"),
         plot=plot_pixels_run,
-        eval_params=_held_out,
-        progress_points=4,
-        progress_extra=("accuracy_by_trial",),
-        variants=(("pixels", harlow_pixels),),
     )

@@ -1,5 +1,4 @@
-"""Reference agents for the Harlow task on a rendered screen
-(:mod:`metarl_jax.tasks.harlow.pixels`).
+"""Reference agents for the Harlow task on a rendered screen (:mod:`metarl_jax.tasks.harlow.pixels`).
 
 - random: uniform over left / right / stay; the floor (mostly timeouts).
 - ideal observer: reads the screen (gaze marker, cross, objects at their known
@@ -20,9 +19,10 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from metarl_jax.tasks.harlow.baselines import rewarded_object
 from metarl_jax.agents.policy import Policy
-from metarl_jax.tasks.harlow.pixels import LEFT, RIGHT, STAY, HarlowPixelsParams, layout, object_images
+from metarl_jax.tasks.harlow.baselines import rewarded_object
+from metarl_jax.tasks.harlow.objects import object_images
+from metarl_jax.tasks.harlow.pixels import LEFT, RIGHT, STAY, HarlowPixelsParams, layout
 
 
 class Screen(NamedTuple):

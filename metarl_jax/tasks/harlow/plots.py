@@ -1,17 +1,23 @@
-"""Harlow figures: per-trial accuracy on held-out objects at points through training
-(Wang et al. 2018, Fig. 6c; Harlow 1949) and the training learning curve; for the pixel
-task also the first frames of one evaluation episode, re-rendered from eval.npz's actions.
-Reads analysis.json, metrics.jsonl, config.json and eval.npz; never trains."""
+"""Harlow figures: accuracy per trial through training, the learning curve, a pixel episode's frames.
+
+Per-trial accuracy on held-out objects at points through training (Wang et al. 2018, Fig. 6c;
+Harlow 1949) and the training learning curve; for the pixel task also the first frames of one
+evaluation episode, re-rendered from eval.npz's actions. Reads analysis.json, metrics.jsonl,
+config.json and eval.npz; never trains."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
+from metarl_jax.core.keys import eval_episode_keys, split_episode_key
 from metarl_jax.core.stats import sem
-from metarl_jax.figures import plt, read_run, training_curve
+from metarl_jax.figures import draw, figures_of_run, plt, read_run, save_figure, training_curve
+from metarl_jax.tasks.harlow.pixels import HarlowPixels, HarlowPixelsParams
 
 
 def accuracy_figure(path: Path, analysis: dict[str, Any], metrics: list[dict[str, Any]], total_updates: int) -> None:
@@ -41,31 +47,25 @@ def accuracy_figure(path: Path, analysis: dict[str, Any], metrics: list[dict[str
     ax.set_ylim(0, 102)
     ax.set_title("Harlow task: one-shot learning on held-out objects")
     ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def plot_run(run_dir: Path) -> list[Path]:
     """Redraw every Harlow figure of a run directory from its files."""
-    config, analysis, metrics = read_run(run_dir)
-    figures = Path(run_dir) / "figures"
-    figures.mkdir(exist_ok=True)
-    out = []
+    config, analysis, metrics, figures = figures_of_run(run_dir)
+    out: list[Path] = []
     train = config["train"]
     total_updates = -(-train["total_episodes"] // train["num_envs"])
     if analysis:
-        accuracy_figure(figures / "accuracy_by_trial.png", analysis, metrics, total_updates)
-        out.append(figures / "accuracy_by_trial.png")
+        draw(out, figures / "accuracy_by_trial.png", accuracy_figure, analysis, metrics, total_updates)
     params = config["env_params"]
     guess = 0.5 * (params["correct_reward"] + params["incorrect_reward"])
     if params.get("fixation", "screen_size" in params):  # fixation tasks: fixate, then guess
         chance = {"fixate, then guess": guess + params["fixation_reward"]}
     else:
         chance = {"chance": guess}
-    path = figures / "learning_curve.png"
-    if training_curve(path, metrics, "reward per trial (training objects)", "Harlow task: training", 1.0, chance):
-        out.append(path)
+    curve = ("reward per trial (training objects)", "Harlow task: training", 1.0, chance)
+    draw(out, figures / "learning_curve.png", training_curve, metrics, *curve)
     return out
 
 
@@ -73,12 +73,6 @@ def episode_frames(config: dict[str, Any], actions: np.ndarray, steps: int) -> t
     """Re-render the first evaluation episode of the run's first seed from its actions (the
     env is deterministic given the episode key): frames (steps + 1, S, S, 3) (the reset screen
     first) and the steps' rewards and info."""
-    import jax
-    import jax.numpy as jnp
-
-    from metarl_jax.tasks.harlow.pixels import HarlowPixels, HarlowPixelsParams
-    from metarl_jax.core.keys import eval_episode_keys, split_episode_key
-
     env = HarlowPixels()
     params = HarlowPixelsParams(**config["env_params"]).replace(test_objects=True)  # evaluation objects
     key = eval_episode_keys(jax.random.key(config["train"]["seed"]), 1)[0]
@@ -122,9 +116,7 @@ def frames_figure(path: Path, config: dict[str, Any], actions: np.ndarray, steps
             text += " ✓" if steps_info["correct"][t] else (" timeout" if steps_info["timeout"][t] else " ✗")
         ax.set_title(f"step {t + 1}, {text}", fontsize=7)
     fig.suptitle("Harlow on pixels: one held-out problem, trained agent (gaze = white marker)", fontsize=9)
-    fig.tight_layout(h_pad=1.2, rect=(0, 0, 1, 0.96))
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, h_pad=1.2, rect=(0, 0, 1, 0.96))
 
 
 def plot_pixels_run(run_dir: Path) -> list[Path]:

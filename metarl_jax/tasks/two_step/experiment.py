@@ -14,7 +14,6 @@ def two_step() -> Experiment:
     """``python experiments/two_step.py``."""
     return Experiment(
         name="two_step",
-        env_name="two_step",
         make_env=TwoStep,
         description=(
             "Meta-RL on the Daw two-step task (Wang et al. 2018, Fig. 5): train an LSTM A2C agent on "

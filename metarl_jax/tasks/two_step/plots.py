@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from metarl_jax.figures import bar_panel, plt, read_run, training_curve
+from metarl_jax.figures import bar_panel, draw, figures_of_run, plt, save_figure, training_curve
 
 PANELS = (
     ("model_free", "Model-free"),
@@ -36,9 +36,7 @@ def stay_figure(path: Path, analysis: dict[str, Any]) -> None:
     axes[0].set_ylabel("P(repeat first-stage action)")
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in COLORS[:2]]
     fig.legend(handles, ["common transition (C)", "rare transition (R)"], loc="upper center", ncol=2, fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.92))
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path, rect=(0, 0, 1, 0.92))
 
 
 def learning_figure(path: Path, metrics: list[dict[str, Any]], trials: int, bayes_per_trial: float | None) -> bool:
@@ -50,14 +48,11 @@ def learning_figure(path: Path, metrics: list[dict[str, Any]], trials: int, baye
 
 def plot_run(run_dir: Path) -> list[Path]:
     """Redraw every two-step figure of a run directory from its files."""
-    config, analysis, metrics = read_run(run_dir)
-    figures = Path(run_dir) / "figures"
-    figures.mkdir(exist_ok=True)
-    out = []
+    config, analysis, metrics, figures = figures_of_run(run_dir)
+    out: list[Path] = []
     if analysis:
-        stay_figure(figures / "stay_probabilities.png", analysis)
-        out.append(figures / "stay_probabilities.png")
+        draw(out, figures / "stay_probabilities.png", stay_figure, analysis)
     bayes = (analysis or {}).get("bayes_optimal", {}).get("aggregate", {}).get("reward_per_trial", {}).get("mean")
-    if learning_figure(figures / "learning_curve.png", metrics, config["env_params"]["trials_per_episode"], bayes):
-        out.append(figures / "learning_curve.png")
+    trials = config["env_params"]["trials_per_episode"]
+    draw(out, figures / "learning_curve.png", learning_figure, metrics, trials, bayes)
     return out

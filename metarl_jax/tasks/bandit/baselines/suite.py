@@ -7,8 +7,8 @@ from typing import Any
 
 import jax
 
-from metarl_jax.tasks.bandit.baselines.policies import AGENTS, HYPERPARAMETER_GRIDS, make_agent, problem_keys, tune
 from metarl_jax.agents.policy import Policy
+from metarl_jax.tasks.bandit.baselines.tuning import AGENTS, HYPERPARAMETER_GRIDS, make_agent, problem_keys, tune
 
 TUNING_SEED = 2**31 - 1  # tuning problems come from their own key, far from any run seed
 TUNING_PROBLEMS = 4000

@@ -6,9 +6,11 @@ import json
 import numpy as np
 import pytest
 
-from metarl_jax.tasks.bandit.tables import WANG2016_TRAIN_FLAGS, CellMismatch, run_cell, wang2016_markdown, wang2016_table
 from metarl_jax.tasks.bandit.baselines.suite import SMOKE_TUNING
+from metarl_jax.tasks.bandit.cells import CellMismatch, run_cell
 from metarl_jax.tasks.bandit.plots import wang2016_figure
+from metarl_jax.tasks.bandit.tables import WANG2016_TRAIN_FLAGS, wang2016_markdown, wang2016_table
+from metarl_jax.tasks.bandit.tables_cli import DEFAULT_OUT, table_parser, tables_main
 
 
 def test_wang2016_smoke_cell_reuse_and_heat_map(tmp_path):
@@ -44,3 +46,35 @@ def test_wang2016_smoke_cell_reuse_and_heat_map(tmp_path):
     assert "meta-RL (easy)" in table and "test easy" in table
     wang2016_figure(tmp_path / "heat.png", rows)
     assert (tmp_path / "heat.png").stat().st_size > 5000
+
+
+def test_table_flags_leave_the_others_in_order_for_the_cells():
+    argv = ["--num-seeds", "4", "--table", "duan2016", "--out=/tmp/t", "--smoke", "--gamma", "-0.5", "--no-metarl"]
+    args, rest = table_parser().parse_known_args(argv)
+    assert (args.table, args.out, args.smoke, args.quiet, args.no_metarl) == ("duan2016", "/tmp/t", True, False, True)
+    assert rest == ["--num-seeds", "4", "--gamma", "-0.5"]
+    args, rest = table_parser().parse_known_args(["--table=wang2016", "--quiet", "--help"])
+    assert (args.table, args.out, args.quiet, args.no_metarl, rest) == (
+        "wang2016",
+        DEFAULT_OUT,
+        True,
+        False,
+        ["--help"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--table", "foo"], "--table=foo: choose one of duan2016, wang2016"),
+        (["--table"], "--table=None: choose one of duan2016, wang2016"),
+        (["--table", "duan2016", "--out"], "argument --out: expected one argument"),
+        (["--table", "duan2016", "--table", "wang2016"], "argument --table: given twice"),
+    ],
+)
+def test_table_usage_errors_exit_2_before_any_work(argv, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert tables_main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"bandit.py: error: {message}\nusage: bandit.py --table")
+    assert not list(tmp_path.iterdir())  # nothing written, nothing trained

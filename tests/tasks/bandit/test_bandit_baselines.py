@@ -3,10 +3,10 @@ Beta sampler against the exact distribution, Gittins indices against a second me
 (restart-in-state), exact Bayes-optimal values as upper bounds, tuning and the
 Duan et al. (2016) table machinery on tiny sizes.
 
-The NumPy references are written from the docstrings of ``metarl_jax.tasks.bandit.baselines.policies``.
-They draw the same uniforms / normals from the same action keys with ``jax.random`` (the
-random source), and do everything else in NumPy: counts, scores, tie-breaking and the
-Marsaglia-Tsang acceptance step. Each replays a JAX rollout's own history (actions and
+The NumPy references are written from the docstrings of ``policies`` and ``samplers``
+(``metarl_jax.tasks.bandit.baselines``). They draw the same uniforms / normals from the same
+action keys with ``jax.random`` (the random source), and do everything else in NumPy: counts,
+scores, tie-breaking and the Marsaglia-Tsang acceptance step. Each replays a JAX rollout's own history (actions and
 rewards) and must choose the same action at every step.
 """
 
@@ -23,13 +23,11 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from metarl_jax.baselines import bandit as B
-from metarl_jax.tasks.bandit.tables_baselines import (
-    DUAN2016_TABLE1,
-    duan2016_baselines,
-    duan2016_markdown,
-    mean_ci95,
-)
+from metarl_jax.agents.policy import Policy
+from metarl_jax.core.keys import eval_episode_keys
+from metarl_jax.core.stats import mean_ci95
+from metarl_jax.evaluation import evaluate_policy
+from metarl_jax.tasks.bandit.baselines import gittins_tables, samplers, tuning
 from metarl_jax.tasks.bandit.baselines.gittins import (
     bayes_optimal_value,
     finite_horizon_gittins_indices,
@@ -37,8 +35,18 @@ from metarl_jax.tasks.bandit.baselines.gittins import (
     gittins_indices,
     index_policy_value,
 )
-from metarl_jax.agents.policy import Policy
-from metarl_jax.envs import Bandit, BanditParams
+from metarl_jax.tasks.bandit.baselines.policies import (
+    epsilon_greedy,
+    gittins,
+    gittins_finite_horizon,
+    greedy,
+    optimistic_thompson,
+    random_policy,
+    thompson,
+    ucb1,
+)
+from metarl_jax.tasks.bandit.env import Bandit, BanditParams
+from metarl_jax.tasks.bandit.tables import DUAN2016_TABLE1, duan2016_baselines, duan2016_markdown
 
 K, N = 4, 30  # arms, pulls for the reference replays
 REF_EPISODES = 6
@@ -49,7 +57,7 @@ EPS, C, GAMMA = 0.2, 0.3, 0.9
 
 
 def record_fn(env, params, policy):
-    """``keys (E,) -> step arrays (E, T)`` of a policy, keys used exactly as in ``B.episode_totals``."""
+    """``keys (E,) -> step arrays (E, T)`` of a policy, keys used as in ``tuning.make_totals_rollout``."""
     n = env.num_steps(params)
 
     def episode(key):
@@ -89,7 +97,7 @@ def switched(policies: list[Policy]) -> Callable[[jax.Array], Policy]:
 
 def draws(key: jax.Array, k: int) -> dict[str, jax.Array]:
     """Every random number a policy may draw from its action key, per the docstrings."""
-    P = B.GAMMA_PROPOSALS
+    P = samplers.GAMMA_PROPOSALS
 
     def gamma_draws(key):
         k_z, k_u = jax.random.split(key)
@@ -168,15 +176,15 @@ def np_action(name: str, d: dict, s: np.ndarray, f: np.ndarray, t: int, tables: 
 DRAWS = jax.jit(jax.vmap(lambda key: draws(key, K)))
 
 POLICIES = {
-    "random": lambda: B.random_policy(K),
-    "greedy": lambda: B.greedy(K),
-    "egreedy": lambda: B.epsilon_greedy(K, EPS),
-    "ucb1": lambda: B.ucb1(K, C),
-    "ucb1_textbook": lambda: B.ucb1(K, C, pseudo_counts=False),
-    "ts": lambda: B.thompson(K),
-    "ots": lambda: B.optimistic_thompson(K),
-    "gittins": lambda: B.gittins(K, GAMMA, N),
-    "gittins_finite_horizon": lambda: B.gittins_finite_horizon(K, N),
+    "random": lambda: random_policy(K),
+    "greedy": lambda: greedy(K),
+    "egreedy": lambda: epsilon_greedy(K, EPS),
+    "ucb1": lambda: ucb1(K, C),
+    "ucb1_textbook": lambda: ucb1(K, C, pseudo_counts=False),
+    "ts": lambda: thompson(K),
+    "ots": lambda: optimistic_thompson(K),
+    "gittins": lambda: gittins(K, GAMMA, N),
+    "gittins_finite_horizon": lambda: gittins_finite_horizon(K, N),
 }
 
 
@@ -200,7 +208,10 @@ def recorded(name: str) -> dict[str, np.ndarray]:
 @pytest.mark.parametrize("name", list(POLICIES))
 def test_policy_matches_numpy_reference(name):
     out = recorded(name)
-    tables = {"gittins": B.gittins_table(GAMMA, N - 1), "fh": B.finite_horizon_gittins_table(N)}
+    tables = {
+        "gittins": gittins_tables.gittins_table(GAMMA, N - 1),
+        "fh": gittins_tables.finite_horizon_gittins_table(N),
+    }
     act_keys = jax.random.wrap_key_data(jnp.asarray(out["act_keys"]).reshape(REF_EPISODES * N, -1))
     all_draws = jax.tree.map(np.asarray, DRAWS(act_keys))
     mismatches = []
@@ -225,10 +236,10 @@ def test_textbook_ucb1_tries_every_arm_first():
         assert sorted(actions[:K].tolist()) == list(range(K))
 
 
-def test_episode_totals_match_recorded_steps():
+def test_totals_rollout_matches_recorded_steps():
     env, params = Bandit(K), BanditParams(num_arms=K, trials_per_episode=N)
     out = recorded("ucb1")
-    reward, regret = jax.jit(B.episode_totals(env, params, B.ucb1(K, C)))(REF_KEYS)
+    reward, regret = jax.jit(tuning.make_totals_rollout(env, params, ucb1(K, C)))(REF_KEYS)
     np.testing.assert_array_equal(np.asarray(reward), out["reward"].sum(1))
     np.testing.assert_allclose(np.asarray(regret), out["regret"].sum(1), rtol=1e-5)
 
@@ -243,22 +254,20 @@ def test_batched_totals_pads_and_trims():
         first = jax.random.key_data(ks)[:, -1].astype(jnp.float32)
         return first, -first
 
-    reward, regret = B.batched_totals(run, keys, batch_size=4)
+    reward, regret = tuning.batched_totals(run, keys, batch_size=4)
     expected = np.asarray(jax.random.key_data(keys)[:, -1], np.float32)
     assert calls == [4, 4, 4]  # a fixed batch shape: one compile
     np.testing.assert_array_equal(reward, expected)
     np.testing.assert_array_equal(regret, -expected)
 
 
-def test_episode_totals_pair_with_evaluation():
+def test_totals_rollout_pairs_with_evaluation():
     """Same keys, same problems and draws as metarl_jax.evaluation (paired comparisons)."""
-    from metarl_jax.evaluation import eval_episode_keys, evaluate_policy
-
     env, params = Bandit(3), BanditParams(num_arms=3, trials_per_episode=12)
-    policy = B.greedy(3)
+    policy = greedy(3)
     seed_keys = jax.vmap(jax.random.key)(jnp.arange(2))
     steps = evaluate_policy(env, params, policy, seed_keys, 8)
-    totals = jax.jit(B.episode_totals(env, params, policy))
+    totals = jax.jit(tuning.make_totals_rollout(env, params, policy))
     for i in range(2):
         reward, regret = totals(eval_episode_keys(seed_keys[i], 8))
         np.testing.assert_array_equal(np.asarray(reward), steps["reward"][i].sum(-1))
@@ -272,7 +281,7 @@ def test_episode_totals_pair_with_evaluation():
 def test_beta_sample_distribution(a, b):
     n = 40_000
     x = np.asarray(
-        jax.jit(B.beta_sample)(
+        jax.jit(samplers.beta_sample)(
             jax.random.key(int(a * 7 + b)), jnp.full((n,), a, jnp.float32), jnp.full((n,), b, jnp.float32)
         )
     )
@@ -287,7 +296,7 @@ def test_beta_sample_matches_numpy_reference():
     a = jnp.array([1.0, 2.0, 5.0, 40.0, 1.0], jnp.float32)
     b = jnp.array([1.0, 9.0, 5.0, 3.0, 100.0], jnp.float32)
     expected = np_beta(draws(key, 5)["beta"], np.asarray(a, np.float64), np.asarray(b, np.float64))
-    np.testing.assert_allclose(np.asarray(B.beta_sample(key, a, b)), expected, rtol=1e-5)
+    np.testing.assert_allclose(np.asarray(samplers.beta_sample(key, a, b)), expected, rtol=1e-5)
 
 
 # --------------------------------------------------------------------------- Gittins indices
@@ -309,23 +318,27 @@ def test_gittins_calibration_matches_restart_in_state(gamma):
 
 def test_gittins_table_disk_cache_round_trip_and_damage(tmp_path, monkeypatch):
     monkeypatch.setenv("METARL_JAX_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(B, "_GITTINS_TABLES", {})
-    fresh = B.gittins_table(0.6, 12)
+    monkeypatch.setattr(gittins_tables, "_GITTINS_TABLES", {})
+    fresh = gittins_tables.gittins_table(0.6, 12)
     files = list(tmp_path.glob("gittins_*0.6*.npy"))
     assert len(files) == 1
-    monkeypatch.setattr(B, "_GITTINS_TABLES", {})
-    monkeypatch.setattr(B, "gittins_indices", lambda *a, **k: pytest.fail("recomputed despite the disk cache"))
-    np.testing.assert_array_equal(B.gittins_table(0.6, 12), fresh)
-    np.testing.assert_array_equal(B.gittins_table(0.6, 5), fresh[:6, :6] * (np.add.outer(range(6), range(6)) <= 5))
+    monkeypatch.setattr(gittins_tables, "_GITTINS_TABLES", {})
+    monkeypatch.setattr(
+        gittins_tables, "gittins_indices", lambda *a, **k: pytest.fail("recomputed despite the disk cache")
+    )
+    np.testing.assert_array_equal(gittins_tables.gittins_table(0.6, 12), fresh)
+    np.testing.assert_array_equal(
+        gittins_tables.gittins_table(0.6, 5), fresh[:6, :6] * (np.add.outer(range(6), range(6)) <= 5)
+    )
     # A damaged file or one too small for the level asked is recomputed, not trusted.
     monkeypatch.undo()
     monkeypatch.setenv("METARL_JAX_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(B, "_GITTINS_TABLES", {})
+    monkeypatch.setattr(gittins_tables, "_GITTINS_TABLES", {})
     files[0].write_bytes(b"not a table")
-    np.testing.assert_array_equal(B.gittins_table(0.6, 12), fresh)
-    monkeypatch.setattr(B, "_GITTINS_TABLES", {})
-    np.testing.assert_allclose(B.gittins_table(0.6, 20)[:13, :13][np.add.outer(range(13), range(13)) <= 12],
-                               fresh[np.add.outer(range(13), range(13)) <= 12], atol=3e-6)  # fmt: skip
+    np.testing.assert_array_equal(gittins_tables.gittins_table(0.6, 12), fresh)
+    monkeypatch.setattr(gittins_tables, "_GITTINS_TABLES", {})
+    reached = np.add.outer(range(13), range(13)) <= 12
+    np.testing.assert_allclose(gittins_tables.gittins_table(0.6, 20)[:13, :13][reached], fresh[reached], atol=3e-6)
 
 
 def test_gittins_index_known_value_and_shape():
@@ -382,18 +395,18 @@ def all_bound_totals() -> np.ndarray:
     """(agents, problems) total rewards of BOUND_AGENTS on the same 2-armed problems (one compile)."""
     env, params = Bandit(2), BanditParams(num_arms=2, trials_per_episode=BOUND_PULLS)
     policies = [
-        B.random_policy(2),
-        B.greedy(2),
-        B.epsilon_greedy(2, 0.1),
-        B.ucb1(2, 0.2),
-        B.thompson(2),
-        B.optimistic_thompson(2),
-        B.gittins(2, 0.9, BOUND_PULLS),
-        B.gittins_finite_horizon(2, BOUND_PULLS),
+        random_policy(2),
+        greedy(2),
+        epsilon_greedy(2, 0.1),
+        ucb1(2, 0.2),
+        thompson(2),
+        optimistic_thompson(2),
+        gittins(2, 0.9, BOUND_PULLS),
+        gittins_finite_horizon(2, BOUND_PULLS),
     ]
     make = switched(policies)
-    keys = B.problem_keys(jax.random.key(2016), BOUND_PROBLEMS)
-    run = jax.jit(jax.vmap(lambda idx: B.episode_totals(env, params, make(idx))(keys)[0]))
+    keys = tuning.problem_keys(jax.random.key(2016), BOUND_PROBLEMS)
+    run = jax.jit(jax.vmap(lambda idx: tuning.make_totals_rollout(env, params, make(idx))(keys)[0]))
     return np.asarray(run(jnp.arange(len(policies), dtype=jnp.int32)))
 
 
@@ -429,7 +442,7 @@ def test_simulated_index_policies_match_exact_values(name):
     if name == "greedy":
         index = (1.0 + s) / (2.0 + s + f)
     else:
-        index = np.pad(B.gittins_table(0.9, n - 1), ((0, 1), (0, 1)))
+        index = np.pad(gittins_tables.gittins_table(0.9, n - 1), ((0, 1), (0, 1)))
     exact = index_policy_value(np.broadcast_to(index.astype(np.float32), (n + 1, n + 1, n + 1)), n)
     mean, ci = mean_ci95(bound_totals(name))
     assert abs(mean - exact) < 1.5 * ci, (mean, ci, exact)
@@ -440,14 +453,14 @@ def test_simulated_index_policies_match_exact_values(name):
 
 def test_tune_picks_the_best_grid_value_on_shared_problems():
     env, params = Bandit(3), BanditParams(num_arms=3, trials_per_episode=20)
-    keys = B.problem_keys(jax.random.key(1), 300)
+    keys = tuning.problem_keys(jax.random.key(1), 300)
     grid = (0.0, 0.5, 1.0)
-    best, means = B.tune("egreedy", env, params, keys, grid)
+    best, means = tuning.tune("egreedy", env, params, keys, grid)
     assert set(means) == set(grid) and best == max(means, key=means.get)
     assert means[1.0] < means[0.0]  # always exploring is random play
     # the vmapped grid equals separate rollouts of each policy on the same problems
-    totals = B.grid_totals("egreedy", env, params, grid, keys)
-    direct = np.asarray(jax.jit(B.episode_totals(env, params, B.epsilon_greedy(3, 0.5)))(keys)[0])
+    totals = tuning.grid_totals("egreedy", env, params, grid, keys)
+    direct = np.asarray(jax.jit(tuning.make_totals_rollout(env, params, epsilon_greedy(3, 0.5)))(keys)[0])
     np.testing.assert_array_equal(totals[1], direct)
 
 
@@ -459,7 +472,7 @@ def test_duan2016_table_rows_and_markdown():
     for r in rows:
         assert set(r) == {"n", "k", "agent", "total_reward", "ci95", "hyperparams"}
         assert (r["n"], r["k"]) == (6, 3) and 0 <= r["total_reward"] <= 6 and r["ci95"] > 0
-    assert rows[0]["hyperparams"] == {} and rows[1]["hyperparams"]["c"] in B.UCB_C_GRID
+    assert rows[0]["hyperparams"] == {} and rows[1]["hyperparams"]["c"] in tuning.UCB_C_GRID
     # rows against the paper: the 3% bar marks misses
     fake = [
         {"n": 100, "k": 5, "agent": "ucb1", "total_reward": 78.5, "ci95": 0.3, "hyperparams": {"c": 0.2}},

@@ -10,10 +10,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from metarl_jax.evaluation import evaluate_policy
+from metarl_jax.registry import make
 from metarl_jax.tasks.two_step.analysis import analyse_seed, trial_arrays
 from metarl_jax.tasks.two_step.baselines import reference_agents
-from metarl_jax.envs import make
-from metarl_jax.evaluation import evaluate_policy
 
 NUM_SEEDS, NUM_EPISODES = 8, 300
 BAYES_REWARD_PER_100_TRIALS = 70.6  # Bayes-optimal reward on the default task (Wang 2018 params)

@@ -9,9 +9,10 @@ import pytest
 
 from metarl_jax import pipeline
 from metarl_jax.plotting.__main__ import main as plotting_main
+from metarl_jax.registry import EXPERIMENTS
 from metarl_jax.training.cpu_devices import available_cores, seed_device_count
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +72,7 @@ def test_summary_has_design_shape(smoke_run):
 def test_existing_run_dir_is_refused(smoke_run, capsys):
     run_dir, _ = smoke_run
     before = (run_dir / "summary.json").read_text()
-    code = pipeline.main(pipeline.EXPERIMENTS["two_step"](), ["--smoke", "--quiet", "--run-dir", str(run_dir)])
+    code = pipeline.main(EXPERIMENTS["two_step"](), ["--smoke", "--quiet", "--run-dir", str(run_dir)])
     assert code == 2
     assert "--overwrite" in capsys.readouterr().err
     assert (run_dir / "summary.json").read_text() == before
@@ -110,7 +111,7 @@ def test_plotting_redraws_figures(smoke_run):
     ],
 )
 def test_bad_flags_exit_2_with_one_line(argv, flag, capsys):
-    spec = pipeline.EXPERIMENTS["two_step"]()
+    spec = EXPERIMENTS["two_step"]()
     with pytest.raises(SystemExit) as exc:
         pipeline.parse(spec, argv, "two_step.py")
     assert exc.value.code == 2
@@ -120,7 +121,7 @@ def test_bad_flags_exit_2_with_one_line(argv, flag, capsys):
 
 
 def test_flags_override_smoke_and_defaults():
-    spec = pipeline.EXPERIMENTS["two_step"]()
+    spec = EXPERIMENTS["two_step"]()
     setup = pipeline.parse(spec, ["--smoke", "--num-seeds", "3", "--common-prob", "0.7"], "p")
     assert setup.train.num_seeds == 3 and setup.train.total_episodes == 64  # smoke size, explicit flag wins
     assert setup.env_params.common_prob == 0.7 and setup.env_params.trials_per_episode == 20
@@ -132,7 +133,7 @@ def test_flags_override_smoke_and_defaults():
 
 
 def test_help_lists_every_flag(capsys):
-    spec = pipeline.EXPERIMENTS["two_step"]()
+    spec = EXPERIMENTS["two_step"]()
     with pytest.raises(SystemExit) as exc:
         pipeline.parse(spec, ["--help"], "two_step.py")
     assert exc.value.code == 0

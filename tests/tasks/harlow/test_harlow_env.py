@@ -32,9 +32,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from metarl_jax.envs import Harlow, HarlowParams, make, registered_envs
 from metarl_jax.core.errors import ConfigError
-from metarl_jax.tasks.harlow.env import ideal_observer_return, object_features, pool_features
+from metarl_jax.registry import make, registered_envs
+from metarl_jax.tasks.harlow.env import Harlow, HarlowParams, ideal_observer_return, object_features, pool_features
 
 try:  # jax >= 0.7
     from jax import enable_x64

@@ -6,11 +6,11 @@ checked in tests/test_harlow_experiment.py's --pixels smoke run."""
 import jax
 import numpy as np
 
-from metarl_jax.tasks.harlow.analysis import analyse_pixels_seed
-from metarl_jax.tasks.harlow.pixels_baselines import read_screen, reference_agents
-from metarl_jax.envs import make
-from metarl_jax.tasks.harlow.pixels import ideal_observer_return
 from metarl_jax.evaluation import evaluate_policy
+from metarl_jax.registry import make
+from metarl_jax.tasks.harlow.analysis import analyse_pixels_seed
+from metarl_jax.tasks.harlow.pixels import ideal_observer_return
+from metarl_jax.tasks.harlow.pixels_baselines import read_screen, reference_agents
 
 EPISODES = 200
 

@@ -12,10 +12,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from metarl_jax.evaluation import evaluate_policy
+from metarl_jax.registry import make
 from metarl_jax.tasks.harlow.analysis import analyse_seed, trial_arrays
 from metarl_jax.tasks.harlow.baselines import reference_agents
-from metarl_jax.envs import make
-from metarl_jax.evaluation import evaluate_policy
 
 NUM_SEEDS, NUM_EPISODES = 5, 2000
 SIGMAS = 5.0

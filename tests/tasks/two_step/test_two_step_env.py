@@ -30,8 +30,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metarl_jax.envs import TwoStep, TwoStepParams, make, registered_envs
 from metarl_jax.core.errors import ConfigError
+from metarl_jax.registry import make, registered_envs
+from metarl_jax.tasks.two_step.env import TwoStep, TwoStepParams
 
 try:  # jax >= 0.7
     from jax import enable_x64

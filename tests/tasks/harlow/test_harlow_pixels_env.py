@@ -3,7 +3,7 @@ logic and the screen, timeouts, the fixed step budget, trials_completed, parity,
 determinism, object pools (procedural and a PNG folder), validation.
 
 The NumPy reference below is written from the module docstring of
-``metarl_jax.tasks.harlow.pixels`` (it never calls the env's step or renderer):
+``metarl_jax.tasks.harlow.pixels`` and ``.objects`` (it never calls the env's step or renderer):
 
 - screen S x S: objects of side o = round(0.4 S), centred at x = 0.25 S and 0.75 S and
   y = 0.5 S; a red plus of side round(0.1 S) in the centre; a white gaze marker of
@@ -28,18 +28,20 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from PIL import Image
 
-from metarl_jax.tasks.harlow.analysis import analyse_pixels_seed
-from metarl_jax.envs import HarlowPixels, HarlowPixelsParams, make
 from metarl_jax.core.errors import ConfigError
+from metarl_jax.registry import make
+from metarl_jax.tasks.harlow.analysis import analyse_pixels_seed
 from metarl_jax.tasks.harlow.env import draw_problem
+from metarl_jax.tasks.harlow.objects import object_images, pool_images
 from metarl_jax.tasks.harlow.pixels import (
     PHASE_CUE,
     PHASE_DONE,
     PHASE_OBJECTS,
+    HarlowPixels,
+    HarlowPixelsParams,
     ideal_observer_return,
-    object_images,
-    pool_images,
     render,
 )
 
@@ -248,8 +250,6 @@ def test_objects_are_keyed_in_range_and_pools_disjoint():
 
 
 def test_png_folder(tmp_path):
-    from PIL import Image
-
     rng = np.random.default_rng(0)
     colours = rng.integers(0, 256, (5, 3))
     for n, c in enumerate(colours):

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from metarl_jax import pipeline
+from metarl_jax.tasks.harlow.experiment import harlow, harlow_pixels
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_harlow_smoke_run(tmp_path, fast_compile_env):
@@ -40,11 +43,9 @@ def test_harlow_smoke_run(tmp_path, fast_compile_env):
 
 def test_harlow_pixels_smoke_run(tmp_path):
     """`experiments/harlow.py --pixels --smoke`, in process: the switch picks the pixel experiment."""
-    from metarl_jax import pipeline
-
     run_dir = tmp_path / "pixels"
     argv = ["--pixels", "--smoke", "--quiet", "--run-dir", str(run_dir)]
-    assert pipeline.main(pipeline.EXPERIMENTS["harlow"](), argv) == 0
+    assert pipeline.main(harlow(), argv) == 0
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["experiment"] == "harlow_pixels"
     assert summary["config"]["train"]["encoder"] == "cnn" and summary["config"]["env_params"]["screen_size"] == 32
@@ -65,16 +66,14 @@ def test_harlow_pixels_smoke_run(tmp_path):
     for fig in ("accuracy_by_trial.png", "learning_curve.png", "episode_frames.png"):
         assert (run_dir / "figures" / fig).stat().st_size > 5000
     # --resume of a pixel run needs no --pixels: the run's config.json names its experiment
-    assert pipeline.select_variant(pipeline.EXPERIMENTS["harlow"](), ["--resume", str(run_dir)]).name == "harlow_pixels"
+    assert pipeline.select_variant(harlow(), ["--resume", str(run_dir)]).name == "harlow_pixels"
     with pytest.raises(SystemExit) as exc:  # and a pixel run cannot be resumed as another experiment
-        pipeline.parse(pipeline.EXPERIMENTS["harlow"](), ["--resume", str(run_dir)], "harlow.py")
+        pipeline.parse(harlow(), ["--resume", str(run_dir)], "harlow.py")
     assert exc.value.code == 2
 
 
 def test_pixels_flag_in_help_and_cnn_needs_an_image(capsys):
-    from metarl_jax import pipeline
-
-    spec = pipeline.EXPERIMENTS["harlow"]()
+    spec = harlow()
     with pytest.raises(SystemExit) as exc:
         pipeline.main(spec, ["--help"])
     assert exc.value.code == 0
@@ -88,5 +87,5 @@ def test_pixels_flag_in_help_and_cnn_needs_an_image(capsys):
         pipeline.parse(spec, ["--encoder", "cnn"], "harlow.py")  # symbolic objects are no image
     assert exc.value.code == 2 and "--encoder=cnn" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
-        pipeline.parse(pipeline.EXPERIMENTS["harlow_pixels"](), ["--screen-size", "8"], "harlow.py")
+        pipeline.parse(harlow_pixels(), ["--screen-size", "8"], "harlow.py")
     assert exc.value.code == 2 and "--screen-size=8" in capsys.readouterr().err

@@ -23,9 +23,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from metarl_jax.envs import Bandit, BanditParams, make, registered_envs
-from metarl_jax.tasks.bandit.env import DIFFICULTY_VALUES
 from metarl_jax.core.errors import ConfigError
+from metarl_jax.registry import make, registered_envs
+from metarl_jax.tasks.bandit.env import DIFFICULTY_VALUES, Bandit, BanditParams
 
 try:  # jax >= 0.7
     from jax import enable_x64

@@ -6,14 +6,8 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from metarl_jax.tasks.bandit.analysis import (
-    analyse_seed,
-    compare_agents,
-    episode_totals,
-    mean_ci95,
-    paired_difference,
-    regret_curve,
-)
+from metarl_jax.core.stats import mean_ci95, paired_difference
+from metarl_jax.tasks.bandit.analysis import analyse_seed, compare_agents, episode_totals, regret_curve
 
 # Two episodes of four pulls on arms p = (0.2, 0.7, 0.5) and (0.9, 0.1, 0.3).
 PROBS = np.array([[0.2, 0.7, 0.5], [0.9, 0.1, 0.3]], np.float32)
