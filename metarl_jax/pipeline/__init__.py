@@ -6,11 +6,13 @@ Also ``--resume DIR`` (continue from the latest checkpoint) and ``--eval-only --
 """
 
 from metarl_jax.pipeline.run import evaluate_all, main, run_experiment
-from metarl_jax.pipeline.setup import parse, select_variant
+from metarl_jax.pipeline.setup import EXIT_BAD_CONFIG, EXIT_NON_FINITE, parse, select_variant
 from metarl_jax.pipeline.spec import Experiment, Setup
 from metarl_jax.pipeline.summary import analyse, build_summary
 
 __all__ = [
+    "EXIT_BAD_CONFIG",
+    "EXIT_NON_FINITE",
     "Experiment",
     "Setup",
     "analyse",
