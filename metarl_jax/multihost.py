@@ -27,6 +27,7 @@ import json
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -99,12 +100,13 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
         )
         return 2
     layout = SeedLayout(config.num_seeds, tuple(jax.devices()), config.num_seeds)
+    run_id = uuid.uuid4().hex
     lead = jax.process_index() == 0
     out = dist.out if lead else None
     if out:
         out.mkdir(parents=True, exist_ok=True)
         (out / "metrics.jsonl").write_text("")
-        record = config_record(spec, config, RunConfig(run_dir=str(out)), env_params, layout)
+        record = config_record(spec, config, RunConfig(run_dir=str(out)), env_params, layout, run_id)
         write_json(out / "config.json", record | {"processes": jax.process_count()})
 
     def on_chunk(row: dict[str, Any]) -> None:
@@ -129,7 +131,7 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
         return 3 if frozen else 0
     seconds = sum(r["chunk_time_s"] for r in rows)
     episodes = config.num_updates * config.num_envs * config.num_seeds
-    save_checkpoint(out / "checkpoints", final, config.num_updates)
+    save_checkpoint(out / "checkpoints", final, config.num_updates, run_id)
     write_json(
         out / "distributed.json",
         {

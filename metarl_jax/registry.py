@@ -21,13 +21,12 @@ def registered_envs() -> tuple[str, ...]:
 
 
 def make(name: str, **overrides: Any) -> tuple[Any, Any]:
-    """Build an environment and its default params, with field overrides applied and validated."""
+    """Build an environment and its default params, with field overrides applied; the params
+    are validated (ConfigError naming the field)."""
     if name not in ENVS:
         raise ConfigError("env", name, f"choose one of {', '.join(registered_envs())}")
     env = ENVS[name]()
-    params = env.default_params
-    if overrides:
-        params = params.replace(**overrides)
-        env = env.for_params(params)  # envs whose num_actions depends on params (bandit: num_arms)
-        env.validate(params)
+    params = env.default_params.replace(**overrides) if overrides else env.default_params
+    env = env.for_params(params)  # envs whose num_actions depends on params (bandit: num_arms)
+    env.validate(params)
     return env, params

@@ -10,7 +10,8 @@ import scipy.stats
 
 
 def aggregate(values: Sequence[Any]) -> dict[str, Any]:
-    """Mean and SEM over seeds; booleans as the fraction of seeds; None when empty."""
+    """Mean and SEM over seeds; booleans as the fraction of seeds; None when empty (the SEM
+    also for a single seed: it is not defined there)."""
     vals = [v for v in values if v is not None]
     if vals and all(isinstance(v, (bool, np.bool_)) for v in vals):
         return {"fraction": float(np.mean(vals))}
@@ -18,7 +19,7 @@ def aggregate(values: Sequence[Any]) -> dict[str, Any]:
     arr = arr[np.isfinite(arr)]
     if arr.size == 0:
         return {"mean": None, "sem": None}
-    return {"mean": float(arr.mean()), "sem": sem(arr)}
+    return {"mean": float(arr.mean()), "sem": sem(arr) if arr.size > 1 else None}
 
 
 def sem(values: Any) -> float:

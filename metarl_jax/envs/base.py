@@ -4,6 +4,12 @@ Environments are gymnax-style pure functions over frozen flax.struct params:
 ``obs, state = env.reset(key, params)`` and
 ``obs, state, reward, terminated, truncated, info = env.step(key, state, action, params)``.
 Episodes have a fixed number of steps; there is no auto-reset inside our envs.
+
+Params are validated where they are made (``registry.make``, the command line): ``env.step``
+is pure and compiled, so it cannot raise. Actions must be integers in [0, num_actions); an
+action outside it is not an error inside a compiled step and its result is unspecified (each
+task documents what it does). :func:`checked_step` turns it into an error under ``checkify``,
+for debugging and tests; :func:`validate_action` checks concrete actions on the host.
 """
 
 from __future__ import annotations
@@ -11,6 +17,10 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 import jax
+import numpy as np
+from jax.experimental import checkify
+
+from metarl_jax.core.errors import ConfigError
 
 Array = jax.Array
 
@@ -56,3 +66,22 @@ class EnvironmentBase:
     def for_params(self, params: Any) -> Any:
         """This env serves every params of its task (override where the action set follows params)."""
         return self
+
+
+def validate_action(env: Any, action: Any) -> None:
+    """Raise ConfigError unless every entry of a concrete ``action`` is an integer in [0, num_actions)."""
+    a = np.asarray(action)
+    if a.dtype.kind not in "iu" or a.size and (a.min() < 0 or a.max() >= env.num_actions):
+        raise ConfigError("action", action, f"must be an integer in [0, {env.num_actions}) for {env.name}")
+
+
+def checked_step(env: Any) -> Any:
+    """``env.step`` wrapped by ``checkify``: -> ``(error, step outputs)``; ``error.throw()``
+    raises on an action outside [0, num_actions). Works under jit and vmap."""
+
+    def step(key: Array, state: Any, action: Array, params: Any):
+        ok = (action >= 0) & (action < env.num_actions)
+        checkify.check(jax.numpy.all(ok), f"action {{a}} is outside [0, {env.num_actions}) for {env.name}", a=action)
+        return env.step(key, state, action, params)
+
+    return checkify.checkify(step)

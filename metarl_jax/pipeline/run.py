@@ -3,7 +3,9 @@ agent on the same episodes, analyse, plot, summarise; and the scripts' :func:`ma
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -14,11 +16,13 @@ import numpy as np
 from metarl_jax.agents.rollout import make_rollout
 from metarl_jax.core.cache import enable_compile_cache
 from metarl_jax.evaluation import evaluate_network, evaluate_policy
-from metarl_jax.pipeline.setup import EXIT_BAD_CONFIG, EXIT_NON_FINITE, config_record, parse, select_variant
+from metarl_jax.pipeline.outputs import begin_evaluation, end_evaluation, record_config, save_eval_arrays
+from metarl_jax.pipeline.setup import EXIT_BAD_CONFIG, EXIT_NON_FINITE, parse, select_variant
 from metarl_jax.pipeline.spec import Experiment, Setup
 from metarl_jax.pipeline.summary import analyse, build_summary, summary_line
 from metarl_jax.training.a2c import make_train
 from metarl_jax.training.checkpoint import restore_latest
+from metarl_jax.training.claim import RunDirClaim, claim_run_dir
 from metarl_jax.training.loop import (
     NonFiniteStop,
     TrainingInterrupted,
@@ -27,7 +31,7 @@ from metarl_jax.training.loop import (
     seed_keys,
     train,
 )
-from metarl_jax.training.run_dir import RunDirError, prepare_run_dir, read_metrics, truncate_metrics, write_json
+from metarl_jax.training.run_dir import RunDirError, read_metrics, truncate_metrics, write_json
 from metarl_jax.training.seed_layout import SeedLayout
 
 
@@ -62,17 +66,16 @@ def evaluate_all(setup: Setup, rollout: Callable[..., Any], state: Any) -> dict[
     return arrays
 
 
-def restore_or_start(setup: Setup, state: Any, layout: SeedLayout) -> Any:
-    """Resume: the latest intact checkpoint (metrics.jsonl cut back to it). New run: make the
-    run directory and write config.json. Returns the state to continue from."""
+def restore_or_start(setup: Setup, state: Any, layout: SeedLayout) -> tuple[Any, str | None]:
+    """Resume: the latest intact checkpoint of this run (metrics.jsonl cut back to it). New
+    run: config.json. Returns the state to continue from and the run's id."""
     train_cfg, run_cfg, run_dir = setup.train, setup.run, setup.run_dir
+    run_id = record_config(setup, layout)
     if not run_cfg.resume:
-        prepare_run_dir(run_dir, run_cfg.overwrite)
-        write_json(run_dir / "config.json", config_record(setup.spec, train_cfg, run_cfg, setup.env_params, layout))
-        return state
-    restored = restore_latest(run_dir, state)
+        return state, run_id
+    restored = restore_latest(run_dir, state, run_id)
     if restored is None and run_cfg.eval_only:
-        raise RuntimeError(f"--eval-only: no loadable checkpoint in {run_dir / 'checkpoints'}")
+        raise RunDirError(f"--eval-only: no loadable checkpoint in {run_dir / 'checkpoints'}")
     update = 0
     if restored is not None:
         state, update = restored
@@ -80,17 +83,28 @@ def restore_or_start(setup: Setup, state: Any, layout: SeedLayout) -> Any:
         truncate_metrics(run_dir / "metrics.jsonl", update)
         if not run_cfg.quiet:
             print(f"resuming {run_dir} at update {update} of {train_cfg.num_updates}")
-    return state
+    return state, run_id
 
 
-def run_experiment(setup: Setup) -> tuple[Path, dict[int, int]]:
+def run_experiment(setup: Setup, claim: RunDirClaim | None = None) -> tuple[Path, dict[int, int]]:
     """Train (or resume, or skip with --eval-only), evaluate, analyse, plot, summarise.
-    Returns the run directory and the seeds frozen by the NaN guard {seed: update}."""
+    ``claim`` (the locked run directory) learns of each checkpoint, so a run it replaced is
+    deleted once the new one has one. Returns the run directory and the seeds frozen by the
+    NaN guard {seed: update}. Without ``claim``, the run directory is claimed here (and
+    released at the end)."""
+    if claim is None:
+        claim, succeeded = claim_run_dir(setup.run_dir, setup.run.overwrite, resume=bool(setup.run.resume)), False
+        try:
+            result = run_experiment(setup, claim)
+            succeeded = True
+            return result
+        finally:
+            claim.release(succeeded)
     t_start = time.perf_counter()
     train_cfg, run_cfg, run_dir = setup.train, setup.run, setup.run_dir
     layout = SeedLayout.for_run(train_cfg.num_seeds)  # once per run: training, evaluation, config.json
     fns = make_train(train_cfg, setup.env, setup.env_params)
-    state = restore_or_start(setup, fns.init(seed_keys(train_cfg)), layout)
+    state, run_id = restore_or_start(setup, fns.init(seed_keys(train_cfg)), layout)
     # The rollout on evaluation params, built once, so its evaluator compiles once.
     rollout = make_rollout(setup.env, setup.eval_params, fns.network, train_cfg.time_input)
     if not run_cfg.eval_only:
@@ -106,46 +120,85 @@ def run_experiment(setup: Setup) -> tuple[Path, dict[int, int]]:
             progress_eval=progress_evaluator(setup, rollout),
             progress_points=setup.spec.progress_points,
             layout=layout,
+            on_checkpoint=lambda update: claim.checkpoint_written(),
+            run_id=run_id,
         )
     state = layout.for_evaluation(state)  # in parallel where no pad seeds are needed
     frozen = frozen_seeds(state, train_cfg)
 
+    begin_evaluation(run_dir)
+    if not run_cfg.quiet:
+        sys.stderr.write(
+            f"evaluating {train_cfg.eval_episodes} episodes per seed: the meta-RL agent and the baselines\n"
+        )
     arrays = evaluate_all(setup, rollout, state)
-    np.savez_compressed(
-        run_dir / "eval.npz", **{f"{agent}__{k}": v for agent, arrs in arrays.items() for k, v in arrs.items()}
-    )
+    save_eval_arrays(run_dir / "eval.npz", arrays)
     analysis = analyse(setup, arrays)
     write_json(run_dir / "analysis.json", analysis)
     (run_dir / "figures").mkdir(exist_ok=True)
     setup.spec.plot(run_dir)
     rows = read_metrics(run_dir / "metrics.jsonl")
-    summary = build_summary(setup, analysis, state, rows, time.perf_counter() - t_start, frozen)
-    write_json(run_dir / "summary.json", summary)
+    end_evaluation(run_dir, build_summary(setup, analysis, state, rows, time.perf_counter() - t_start, frozen))
     return run_dir, frozen
 
 
+class Interrupted(Exception):
+    """SIGTERM outside the training loop (which checkpoints and raises TrainingInterrupted)."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+def _raise_interrupted(signum: int, frame: Any) -> None:
+    raise Interrupted(signum)
+
+
 def main(spec: Experiment, argv: Sequence[str] | None = None, prog: str | None = None) -> int:
-    """Entry point of an experiment script: parse, validate, run, print where results went.
-    Exit status: 0 ok; 2 bad config or run directory; 3 seeds went non-finite;
-    128 + signal number when interrupted (after a checkpoint)."""
+    """Entry point of an experiment script: parse, validate, claim the run directory, run,
+    print where results went. Exit status: 0 ok; 2 bad config or run directory; 3 seeds went
+    non-finite; 128 + signal number when interrupted (after a checkpoint where training ran)."""
     prog = prog or f"{spec.name}.py"
     spec = select_variant(spec, argv)
     setup = parse(spec, argv, prog)
     enable_compile_cache(setup.run.compile_cache)
     try:
-        run_dir, frozen = run_experiment(setup)
+        claim = claim_run_dir(setup.run_dir, setup.run.overwrite, resume=bool(setup.run.resume))
+    except RunDirError as err:
+        sys.stderr.write(f"{prog}: error: {err}\n")
+        return EXIT_BAD_CONFIG
+    old_term = signal.signal(signal.SIGTERM, _raise_interrupted) if _main_thread() else None
+    succeeded = False
+    try:
+        run_dir, frozen = run_experiment(setup, claim)
+        succeeded = True
     except RunDirError as err:
         sys.stderr.write(f"{prog}: error: {err}\n")
         return EXIT_BAD_CONFIG
     except TrainingInterrupted as err:
         sys.stderr.write(f"{prog}: {err}; checkpoint written. Continue with: --resume {setup.run_dir}\n")
         return 128 + err.signum
+    except (KeyboardInterrupt, Interrupted) as err:
+        signum = err.signum if isinstance(err, Interrupted) else signal.SIGINT
+        sys.stderr.write(
+            f"{prog}: interrupted by {signal.Signals(signum).name} outside training; "
+            f"checkpoints in {setup.run_dir} are kept (continue with --resume {setup.run_dir})\n"
+        )
+        return 128 + signum
     except NonFiniteStop as err:
         sys.stderr.write(
             f"{prog}: stopped (--stop-on-nan): non-finite loss or params in {err}; "
             f"last finite state checkpointed at update {err.update} in {setup.run_dir}\n"
         )
         return EXIT_NON_FINITE
+    except OSError as err:  # disk full, permissions changed under the run: checkpoints are written atomically
+        sys.stderr.write(f"{prog}: error: writing to {setup.run_dir} failed ({err.strerror or err}); "
+                         "the last complete checkpoint is kept\n")  # fmt: skip
+        return EXIT_BAD_CONFIG
+    finally:
+        claim.release(succeeded)
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
     summary_line(run_dir)
     if frozen:
         sys.stderr.write(
@@ -154,3 +207,7 @@ def main(spec: Experiment, argv: Sequence[str] | None = None, prog: str | None =
         )
         return EXIT_NON_FINITE
     return 0
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()

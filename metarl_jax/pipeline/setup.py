@@ -12,6 +12,7 @@ from typing import Any, NoReturn, Sequence
 
 from metarl_jax.core.errors import ConfigError
 from metarl_jax.pipeline.spec import Experiment, Setup
+from metarl_jax.training.checkpoint import list_checkpoints
 from metarl_jax.training.cli import config_error_exit, flag, parse_flags
 from metarl_jax.training.config import (
     RunConfig,
@@ -22,6 +23,7 @@ from metarl_jax.training.config import (
     validate_train_config,
 )
 from metarl_jax.training.cpu_devices import configure_cpu_devices
+from metarl_jax.training.memory import check_memory
 from metarl_jax.training.run_dir import default_run_name, environment_info
 
 # Flags a resumed run may change: they do not alter training up to the checkpoint.
@@ -48,10 +50,13 @@ def validated_env(prog: str, spec: Experiment, env: Any, train: TrainConfig, env
     return env
 
 
-def config_record(spec: Experiment, train: TrainConfig, run: RunConfig, env_params: Any, layout: Any) -> dict:
-    """config.json of a run (single-host and multi-host alike): the exact configs, versions,
-    device, git commit, the seed layout and the command."""
+def config_record(
+    spec: Experiment, train: TrainConfig, run: RunConfig, env_params: Any, layout: Any, run_id: str
+) -> dict:
+    """config.json of a run (single-host and multi-host alike): the run's id, the exact configs,
+    versions, device, git commit, the seed layout and the command."""
     return {
+        "run_id": run_id,
         "experiment": spec.name,
         "env": spec.env_name,
         "train": to_dict(train),
@@ -70,9 +75,14 @@ def _resumed_configs(
     path = resume / "config.json"
     if not path.is_file():
         fail(prog, f"--resume={resume}: not a run directory (no config.json)")
-    saved = json.loads(path.read_text())
-    saved_train = TrainConfig(**saved["train"])
-    saved_env = env_params.replace(**saved["env_params"])
+    try:
+        saved = json.loads(path.read_text())
+        saved_train = TrainConfig(**saved["train"])
+        saved_env = env_params.replace(**saved["env_params"])
+    except json.JSONDecodeError as err:
+        fail(prog, f"--resume={resume}: config.json is damaged ({err.msg} at line {err.lineno})")
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        fail(prog, f"--resume={resume}: config.json was not written by this version ({type(err).__name__}: {err})")
     for obj, saved_obj, kind in ((train, saved_train, "train"), (env_params, saved_env, "env")):
         for field in dataclasses.fields(obj):
             name = field.name
@@ -99,7 +109,11 @@ def saved_experiment(run_dir: str | Path | None) -> str | None:
     path = Path(run_dir) / "config.json" if run_dir else None
     if path is None or not path.is_file():
         return None
-    return json.loads(path.read_text()).get("experiment")
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None  # reported where the configs are read (_resumed_configs)
+    return saved.get("experiment") if isinstance(saved, dict) else None
 
 
 def _variant_section(spec: Experiment, names: dict[str, str]) -> Any:
@@ -147,10 +161,15 @@ def parse(spec: Experiment, argv: Sequence[str] | None, prog: str) -> Setup:
         )
     env = validated_env(prog, spec, env, train_cfg, env_params)
     try:
-        configure_cpu_devices(train_cfg.num_seeds, run_cfg.cpu_devices)  # before JAX starts
         validate_run_config(run_cfg, train_cfg)
+        if spec.validate_training and not run_cfg.eval_only:
+            spec.validate_training(env_params)
+        check_memory(train_cfg, env, env_params)
+        configure_cpu_devices(train_cfg.num_seeds, run_cfg.cpu_devices)  # before JAX starts
     except ConfigError as err:
         config_error_exit(prog, err)
+    if run_cfg.eval_only and not list_checkpoints(Path(run_cfg.resume) / "checkpoints"):
+        fail(prog, f"--eval-only: no checkpoint in {Path(run_cfg.resume) / 'checkpoints'} to evaluate")
     if run_cfg.resume:
         run_dir = Path(run_cfg.resume)
     else:

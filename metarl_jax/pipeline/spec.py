@@ -36,6 +36,8 @@ class Experiment:
     # Boolean flags that switch the script to another experiment: (flag field, that experiment's
     # spec factory), e.g. harlow's ("pixels", harlow_pixels) for `experiments/harlow.py --pixels`.
     variants: tuple[tuple[str, Callable[[], Experiment]], ...] = ()
+    # Env params refused for training (raise ConfigError), e.g. Harlow's held-out objects.
+    validate_training: Callable[[Any], None] | None = None
 
     @property
     def env_name(self) -> str:

@@ -34,11 +34,14 @@ def analyse(setup: Setup, arrays: dict[str, dict[str, np.ndarray]]) -> dict[str,
 
 
 def training_throughput(rows: list[dict[str, Any]], setup: Setup) -> tuple[float | None, float | None]:
-    """(agent_steps_per_s, trials_per_s) over every chunk recorded in metrics.jsonl."""
-    seconds = sum(r.get("chunk_time_s", 0.0) for r in rows)
-    if not rows or seconds <= 0:
+    """(agent_steps_per_s, trials_per_s) over the chunks recorded in metrics.jsonl, without
+    those whose time includes compiling (unless no other chunk ran)."""
+    timed = [r for r in rows if not r.get("includes_compile")] or rows
+    seconds = sum(r.get("chunk_time_s", 0.0) for r in timed)
+    if not timed or seconds <= 0:
         return None, None
-    updates = rows[-1]["updates"]
+    kept = {id(r) for r in timed}
+    updates = sum(r["updates"] - prev["updates"] for prev, r in zip([{"updates": 0}, *rows], rows) if id(r) in kept)
     episodes = updates * setup.train.num_envs * setup.train.num_seeds
     steps = episodes * setup.env.num_steps(setup.env_params)
     return steps / seconds, episodes * setup.env_params.trials_per_episode / seconds
@@ -87,9 +90,11 @@ def summary_line(run_dir: Path) -> None:
     summary = json.loads((run_dir / "summary.json").read_text())
     agg = summary["aggregate"]["reward_per_trial"]
     rate = summary.get("trials_per_s")
-    rate_text = f" ({rate:.3g} trials/s training)" if rate else ""
+    rate_text = f" ({rate:.3g} trials/s training, compilation excluded)" if rate else ""
+    n = len(summary["seeds"])
+    spread = f" ± {agg['sem']:.3f} (SEM)" if agg.get("sem") is not None else ""
     print(
-        f"{summary['experiment']}: {len(summary['seeds'])} seeds, reward per trial "
-        f"{agg['mean']:.3f} ± {agg['sem'] or 0:.3f} (SEM){rate_text}, total {summary['wall_time_s']:.1f} s"
+        f"{summary['experiment']}: {n} seed{'s' if n != 1 else ''}, reward per trial "
+        f"{agg['mean']:.3f}{spread}{rate_text}, total {summary['wall_time_s']:.1f} s"
     )
     print(f"results in {run_dir}/ (summary.json, analysis.json, eval.npz, figures/)")

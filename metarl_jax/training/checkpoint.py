@@ -62,12 +62,16 @@ def save_checkpoint(ckpt_dir: Path, state: Any, update: int, run_id: str | None 
         {"format": CHECKPOINT_FORMAT, "run_id": run_id or "", "sha256": hashlib.sha256(body).hexdigest(), "state": body}
     )
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        _maybe_die_mid_write(f, data)
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            _maybe_die_mid_write(f, data)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError:  # disk full, ...: the earlier checkpoints stay as they were
+        tmp.unlink(missing_ok=True)
+        raise
     _fsync_dir(ckpt_dir)
     for old in list_checkpoints(ckpt_dir)[:-CHECKPOINT_KEEP]:
         old.unlink()

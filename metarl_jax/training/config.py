@@ -20,6 +20,7 @@ from metarl_jax.core.errors import (
 OPTIMIZERS = ("rmsprop", "adam")
 ENCODERS = ("none", "cnn")  # agent input encoders (LSTMActorCritic.encoder)
 EVAL_POLICIES = ("sample", "greedy")
+MAX_SEED = 2**32 - 1  # seeds are uint32: seed + i for i < num_seeds must not wrap
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,6 +79,10 @@ def validate_train_config(config: TrainConfig) -> None:
         raise ConfigError("seed", config.seed, "must be an integer >= 0")
     for name in ("num_seeds", "total_episodes", "num_envs", "chunk_size", "hidden_size", "eval_episodes"):
         check_positive_int(name, getattr(config, name))
+    if config.seed > MAX_SEED + 1 - config.num_seeds:  # jax.random.key(seed + i) wraps modulo 2^32
+        raise ConfigError(
+            "seed", config.seed, f"must be in [0, 2^32 - num_seeds] = [0, {MAX_SEED + 1 - config.num_seeds}]"
+        )
     if config.total_episodes < config.num_envs:
         raise ConfigError("total_episodes", config.total_episodes, f"must be >= num_envs ({config.num_envs})")
     check_finite("lr", config.lr)
@@ -115,6 +120,12 @@ def validate_run_config(run: RunConfig, train: TrainConfig) -> None:
     Any seed count suits any device count: seeds are padded to split evenly (seed_layout)."""
     if run.eval_only and not run.resume:
         raise ConfigError("eval_only", True, "needs --resume DIR (the run to evaluate)")
+    if run.resume:
+        for name in ("run_dir", "name", "overwrite"):
+            if getattr(run, name):
+                raise ConfigError(
+                    name, getattr(run, name), f"conflicts with --resume={run.resume} (the run continues there)"
+                )
     if run.tensorboard:
         try:
             import tensorboardX  # noqa: F401

@@ -19,7 +19,9 @@ from metarl_jax.training.config import RunConfig, TrainConfig
 from metarl_jax.training.run_dir import MetricsLog
 from metarl_jax.training.seed_layout import SeedLayout
 
-TIMING_FIELDS = ("wall_time_s", "chunk_time_s", "trials_per_s", "agent_steps_per_s")
+# Fields of a metrics row that depend on timing, not on the numbers (includes_compile: the
+# first chunk of a process, whose time includes compiling).
+TIMING_FIELDS = ("wall_time_s", "chunk_time_s", "trials_per_s", "agent_steps_per_s", "includes_compile")
 
 
 class TrainingInterrupted(Exception):
@@ -153,6 +155,7 @@ def train(
     progress_points: int = 0,
     layout: SeedLayout | None = None,
     on_checkpoint: Callable[[int], None] | None = None,
+    run_id: str | None = None,
 ) -> tuple[TrainState, list[dict[str, Any]]]:
     """Train every seed up to config.num_updates updates, from wherever ``state`` is.
 
@@ -165,7 +168,7 @@ def train(
     Writes a metrics row per chunk, checkpoints every ``run.checkpoint_every`` updates and
     at the end. Raises TrainingInterrupted (after checkpointing) on SIGINT/SIGTERM and
     NonFiniteStop with ``run.stop_on_nan``. ``on_checkpoint(update)`` runs after each checkpoint
-    is on disk. Returns (state, metric rows of this call)."""
+    is on disk; checkpoints carry ``run_id``. Returns (state, metric rows of this call)."""
     log = MetricsLog(run_dir / "metrics.jsonl") if run_dir else None
     tb = TensorBoardLog(run_dir / "tensorboard") if (tensorboard and run_dir) else None
     ckpt_dir = run_dir / "checkpoints" if run_dir else None
@@ -174,7 +177,7 @@ def train(
     real = layout.real
 
     def checkpoint(s: TrainState, update: int) -> None:
-        save_checkpoint(ckpt_dir, real(s), update)
+        save_checkpoint(ckpt_dir, real(s), update, run_id)
         if on_checkpoint:
             on_checkpoint(update)
 
@@ -186,7 +189,7 @@ def train(
         total=config.num_updates * config.num_envs,
         initial=done * config.num_envs,
         unit="ep",
-        desc="train (episodes/seed)",
+        desc="train (episodes/seed; compiling the first chunk)",
         disable=run.quiet,
         dynamic_ncols=True,
     )
@@ -203,6 +206,9 @@ def train(
                 frozen = frozen_seeds(state, config)
                 row = metrics_row(config, done, active, metrics, sorted(frozen), time.perf_counter() - t_start, dt,
                                   trials_per_episode, steps_per_episode)  # fmt: skip
+                if not rows:
+                    row["includes_compile"] = True  # this process's first chunk: its time includes compiling
+                    bar.set_description_str("train (episodes/seed)")
                 if progress_eval and any(done - active < t <= done for t in targets):
                     row["progress_eval"] = progress_eval(real(state))
                 rows.append(row)

@@ -29,7 +29,7 @@ def test_aggregate_mean_and_sem_by_hand():
     assert got["mean"] == pytest.approx(2.5)
     assert got["sem"] == pytest.approx(math.sqrt(5 / 3) / 2)
     assert aggregate([2.0, float("nan"), 4.0]) == {"mean": 3.0, "sem": pytest.approx(1.0)}  # NaN dropped
-    assert aggregate([7.0]) == {"mean": 7.0, "sem": 0.0}
+    assert aggregate([7.0]) == {"mean": 7.0, "sem": None}  # no SEM from one seed
 
 
 def test_sem_by_hand_and_of_one_value():

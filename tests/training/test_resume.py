@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jax
 import jax.numpy as jnp
+import msgpack
 import numpy as np
 import pytest
 
@@ -67,7 +68,8 @@ def _read_rows(run_dir: Path):
 
 
 def _final_checkpoint(run_dir: Path) -> bytes:
-    return list_checkpoints(run_dir / "checkpoints")[-1].read_bytes()
+    """The training state's bytes in the last checkpoint (the file also holds the run's id)."""
+    return msgpack.unpackb(list_checkpoints(run_dir / "checkpoints")[-1].read_bytes())["state"]
 
 
 @pytest.fixture(scope="module")

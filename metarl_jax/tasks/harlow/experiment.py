@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from metarl_jax.core.errors import ConfigError
 from metarl_jax.pipeline.spec import Experiment
 from metarl_jax.tasks.harlow import baselines, pixels_baselines
 from metarl_jax.tasks.harlow.analysis import analyse_pixels_seed, analyse_seed
@@ -17,6 +18,16 @@ from metarl_jax.training.config import TrainConfig
 def _held_out(params):
     """Evaluation on the test object pool."""
     return params.replace(test_objects=True)
+
+
+def _train_objects_only(params) -> None:
+    """Training never sees the held-out pool: its accuracy would no longer be held-out."""
+    if params.test_objects:
+        raise ConfigError(
+            "test_objects",
+            params.test_objects,
+            "the held-out objects are for evaluation only (evaluation always uses them); train on the training pool",
+        )
 
 
 def harlow() -> Experiment:
@@ -46,6 +57,7 @@ def harlow() -> Experiment:
         summary_metrics=("accuracy_trial_1", "accuracy_trials_2_6", "return_fraction", "trials_completed"),
         plot=plot_run,
         eval_params=_held_out,
+        validate_training=_train_objects_only,
         progress_points=4,
         progress_extra=("accuracy_by_trial",),
         variants=(("pixels", harlow_pixels),),

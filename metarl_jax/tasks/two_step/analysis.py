@@ -140,6 +140,8 @@ def analyse_seed(trials: dict[str, np.ndarray]) -> dict[str, object]:
     out["reward_main_effect"] = reward_main_effect(stay)
     out["model_based_signature"] = model_based_signature(stay)
     out["regression"] = lagged_regression(trials["first_stage_action"], trials["reward"], trials["common_transition"])
+    out["regression_model_based_index"] = out["regression"]["model_based_index"]
+    out["regression_model_free_index"] = out["regression"]["model_free_index"]
     out["reward_per_trial"] = float(np.mean(trials["reward"]))
     out["reward_per_episode"] = float(np.mean(np.sum(trials["reward"], axis=-1)))
     return out
