@@ -2,12 +2,13 @@
 peers (NeuroGym, gymnax, the naive loop), training throughput and time-to-science of the
 default two-step config (with the cap its GEMM shapes alone allow), a profile of one update,
 the matmul peak, and memory per episode.
-Appends rows to results/<device>-<date>.json, regenerates RESULTS.md and scaling.png, and
-prints this run's tables.
+Prints this run's tables; a full run also appends its rows to results/<device>-<date>.json and
+regenerates RESULTS.md and scaling.png (--quick and --smoke only with --save: those files are tracked).
 
-python benchmarks/run_all.py                   # full run (tens of minutes on 2 CPU cores)
-python benchmarks/run_all.py --quick           # a few compiles of each kind (about a minute or two)
-python benchmarks/run_all.py --smoke --no-save # tiny sizes, checks the code paths (tests)
+python benchmarks/run_all.py                   # full run (tens of minutes on 2 CPU cores), saved
+python benchmarks/run_all.py --quick           # a few compiles of each kind (about a minute or two), printed only
+python benchmarks/run_all.py --quick --save    # ... and saved (RESULTS.md shows a quick run only without a full one)
+python benchmarks/run_all.py --smoke           # tiny sizes, checks the code paths (tests), printed only
 python benchmarks/run_all.py --neurogym-python /tmp/ngvenv/bin/python   # NeuroGym in its own venv
 """
 
@@ -277,16 +278,23 @@ def main(argv=None) -> int:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="small sizes, a minute or two")
     size.add_argument("--smoke", action="store_true", help="tiny sizes: checks every code path (tests)")
-    parser.add_argument("--no-save", action="store_true", help="print only: no rows, RESULTS.md or plot written")
+    parser.add_argument(
+        "--save",
+        action=argparse.BooleanOptionalAction,
+        help="append the rows to --results-dir and rewrite RESULTS.md and scaling.png in --out-dir "
+        "(default: only for a full run; --quick and --smoke print only)",
+    )
     parser.add_argument("--neurogym-python", help="Python of a venv with neurogym (default: $NEUROGYM_PYTHON)")
     parser.add_argument("--only", help=f"comma-separated sections: {','.join(SECTIONS)}")
     parser.add_argument("--results-dir", type=Path, default=RESULTS, help="where rows are appended")
     parser.add_argument("--out-dir", type=Path, default=HERE, help="where RESULTS.md and scaling.png go")
     add_cpu_devices_flag(parser)
     args = parser.parse_args(argv)
+    if args.save is None:  # a quick or smoke run never rewrites the tracked results by default
+        args.save = not (args.quick or args.smoke)
     if args.only and not set(args.only.split(",")) <= set(SECTIONS):
         parser.error(f"--only={args.only}: choose from {','.join(SECTIONS)}")
-    if not args.no_save:  # before the run, not after it: a bad directory costs seconds, not the run
+    if args.save:  # before the run, not after it: a bad directory costs seconds, not the run
         for flag, folder in (("--results-dir", args.results_dir), ("--out-dir", args.out_dir)):
             try:
                 folder.mkdir(parents=True, exist_ok=True)
@@ -296,10 +304,12 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     rows = run(args)
     print("\n" + report.render(rows, title=False))
-    if not args.no_save:
+    if args.save:
         path = append_rows(rows, args.results_dir)
         md, png = report.write_reports(args.results_dir, args.out_dir)
         print(f"rows appended to {path}; wrote {md}" + (f" and {png}" if png else ""))
+    else:
+        print("nothing saved: --save appends the rows and rewrites RESULTS.md and scaling.png")
     print(f"total {time.perf_counter() - t0:.0f} s")
     return 0
 

@@ -1,4 +1,4 @@
-"""Figure helpers shared by every task: headless backend, bar-and-dot panels, learning curves."""
+"""Figure helpers shared by every task: headless backend, bar-and-dot panels, learning curves, legends off the data."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from metarl_jax.core.stats import sem  # noqa: E402
 
@@ -52,6 +54,33 @@ def save_figure(fig, path: Path, **layout) -> None:
     plt.close(fig)
 
 
+SEM_LABEL = "mean ± SEM over seeds"
+
+
+def legend_right(ax, **kwargs):
+    """The axes' legend outside it, to its right (``tight_layout`` makes room), never over the data."""
+    return ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **{"fontsize": 7, **kwargs})
+
+
+def figure_legend(fig, handles: Sequence[Any], labels: Sequence[str], ncol: int, where: str = "below", **kwargs):
+    """A legend across the figure's bottom (or top) edge, outside every axes. Returns the
+    ``tight_layout`` rect that keeps the axes clear of it: pass it to :func:`save_figure`."""
+    below = where == "below"
+    loc, anchor = ("lower center", (0.5, 0.0)) if below else ("upper center", (0.5, 1.0))
+    legend = fig.legend(handles, labels, loc=loc, bbox_to_anchor=anchor, ncol=ncol, **{"fontsize": 8, **kwargs})
+    height = legend.get_window_extent(fig.canvas.get_renderer()).height / fig.bbox.height + 0.01
+    return (0, height, 1, 1) if below else (0, 0, 1, 1 - height)
+
+
+def bar_panel_handles() -> tuple[list[Any], list[str]]:
+    """Legend entries saying what :func:`bar_panel` draws: error bars = SEM, dots = seeds."""
+    handles = [
+        Line2D([], [], color="black", marker="|", markersize=12, ls="none"),
+        Line2D([], [], color="black", marker="o", markersize=3, alpha=0.7, ls="none"),
+    ]
+    return handles, [f"bar, error bar: {SEM_LABEL}", "dot: one seed"]
+
+
 def bar_panel(ax, labels: Sequence[str], per_seed: np.ndarray, colors: Sequence[str], title: str) -> None:
     """Bars = mean over seeds, dots = each seed, error bars = SEM. per_seed (S, bars)."""
     per_seed = np.atleast_2d(np.asarray(per_seed, dtype=float))
@@ -77,20 +106,22 @@ def learning_curve(
     title: str,
     reference: dict[str, float] | None = None,
 ) -> None:
-    """A line per seed, the mean in black, optional dashed reference levels. per_seed (S, N)."""
-    fig, ax = plt.subplots(figsize=(6.5, 4))
+    """A line per seed, the mean in black, optional reference levels (grey, in the legend);
+    the legend to the right of the axes. per_seed (S, N)."""
+    fig, ax = plt.subplots(figsize=(8.5, 4))
     per_seed = np.atleast_2d(per_seed)
-    for s, row in zip(seeds, per_seed):
-        ax.plot(episodes, row, lw=0.8, alpha=0.5, label=f"seed {s}")
-    ax.plot(episodes, per_seed.mean(0), color="black", lw=2, label="mean")
-    for name, level in (reference or {}).items():
-        ax.axhline(level, ls="--", color="grey", lw=1.2)
-        ax.text(episodes[0], level, f" {name}", va="bottom", fontsize=8, color="grey")
+    for i, (s, row) in enumerate(zip(seeds, per_seed)):
+        label = f"seed {s}" if per_seed.shape[0] <= 10 else ("each seed" if i == 0 else "_nolegend_")
+        ax.plot(episodes, row, lw=0.8, alpha=0.5, label=label)
+    ax.plot(episodes, per_seed.mean(0), color="black", lw=2, label="mean over seeds")
+    styles = ("--", ":", "-.")
+    for i, (name, level) in enumerate((reference or {}).items()):
+        ax.axhline(level, ls=styles[i % len(styles)], color="grey", lw=1.2, label=name)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("training episodes per seed")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    if per_seed.shape[0] <= 10:
-        ax.legend(fontsize=7, ncol=2, loc="lower right")
+    legend_right(ax, ncol=2 if 5 < per_seed.shape[0] <= 10 else 1)
     save_figure(fig, path)
 
 

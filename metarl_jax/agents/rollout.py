@@ -35,6 +35,20 @@ class Trajectory(NamedTuple):
     rewards: jax.Array
     terminated: jax.Array
     info: dict[str, jax.Array]
+    lstm: Any = None  # (c, h), each (T, E, H), after each step: recorded rollouts only
+
+
+def step_discounts(trial_end: jax.Array, terminated: jax.Array, gamma: jax.Array) -> jax.Array:
+    """γ at a step that ends a trial, 1 inside a trial, 0 at the episode's last step."""
+    d = jnp.where(trial_end, gamma, 1.0)
+    return jnp.where(terminated, 0.0, d).astype(jnp.float32)
+
+
+def td_errors(rewards: jax.Array, values: jax.Array, discounts: jax.Array) -> jax.Array:
+    """δₜ = rₜ + discountₜ · Vₜ₊₁ − Vₜ, with V after the episode's last step = 0 (the critic's
+    reward-prediction error). rewards, values, discounts (T, ...) -> (T, ...)."""
+    v_next = jnp.concatenate([values[1:], jnp.zeros_like(values[:1])])
+    return rewards + discounts * v_next - values
 
 
 def sample_categorical(u: jax.Array, logits: jax.Array) -> jax.Array:
@@ -43,8 +57,11 @@ def sample_categorical(u: jax.Array, logits: jax.Array) -> jax.Array:
     return jnp.sum(u[..., None] > cdf[..., :-1], axis=-1).astype(jnp.int32)
 
 
-def make_rollout(env: Any, env_params: Any, network: LSTMActorCritic, time_input: bool) -> Callable[..., Trajectory]:
-    """Build ``rollout(params, episode_keys (E,), greedy) -> Trajectory`` over whole episodes."""
+def make_rollout(
+    env: Any, env_params: Any, network: LSTMActorCritic, time_input: bool, record: bool = False
+) -> Callable[..., Trajectory]:
+    """Build ``rollout(params, episode_keys (E,), greedy) -> Trajectory`` over whole episodes;
+    with ``record``, the trajectory also holds the LSTM state after every step (same actions)."""
     num_steps = env.num_steps(env_params)
     spt = env.steps_per_trial(env_params)
     trials = env_params.trials_per_episode
@@ -69,7 +86,7 @@ def make_rollout(env: Any, env_params: Any, network: LSTMActorCritic, time_input
             stopped = jax.lax.stop_gradient(logits)
             action = jnp.argmax(stopped, -1).astype(jnp.int32) if greedy else sample_categorical(u, stopped)
             obs, env_state, reward, terminated, _, info = step_env(keys, env_state, action, env_params)
-            out = (logits, value, action, reward, terminated, info)
+            out = (logits, value, action, reward, terminated, info, lstm if record else None)
             return (env_state, lstm, obs, action, reward), out
 
         carry0 = (

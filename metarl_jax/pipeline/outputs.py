@@ -51,13 +51,19 @@ def begin_evaluation(run_dir: Path) -> None:
         b"rerun it with --eval-only --resume DIR\n",
     )
     (run_dir / "summary.json").unlink(missing_ok=True)
+    (run_dir / "neural.npz").unlink(missing_ok=True)  # only a recorded evaluation writes a new one
+
+
+def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """A compressed .npz of plain arrays (loadable without pickle), written atomically."""
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    atomic_write(path, buf.getvalue())
 
 
 def save_eval_arrays(path: Path, arrays: dict[str, dict[str, np.ndarray]]) -> None:
-    """eval.npz (keys ``<agent>__<array>``), compressed, written atomically."""
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **{f"{agent}__{k}": v for agent, arrs in arrays.items() for k, v in arrs.items()})
-    atomic_write(path, buf.getvalue())
+    """eval.npz (keys ``<agent>__<array>``)."""
+    save_arrays(path, {f"{agent}__{k}": v for agent, arrs in arrays.items() for k, v in arrs.items()})
 
 
 def end_evaluation(run_dir: Path, summary: dict[str, Any]) -> None:

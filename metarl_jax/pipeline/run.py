@@ -16,7 +16,8 @@ import numpy as np
 from metarl_jax.agents.rollout import make_rollout
 from metarl_jax.core.cache import enable_compile_cache
 from metarl_jax.evaluation import evaluate_network, evaluate_policy
-from metarl_jax.pipeline.outputs import begin_evaluation, end_evaluation, record_config, save_eval_arrays
+from metarl_jax.pipeline.outputs import begin_evaluation, end_evaluation, record_config, save_arrays, save_eval_arrays
+from metarl_jax.pipeline.recording import evaluate_recorded, record_fields
 from metarl_jax.pipeline.setup import EXIT_BAD_CONFIG, EXIT_NON_FINITE, parse, select_variant
 from metarl_jax.pipeline.spec import Experiment, Setup
 from metarl_jax.pipeline.summary import analyse, build_summary, summary_line
@@ -54,12 +55,15 @@ def progress_evaluator(setup: Setup, rollout: Callable[..., Any]) -> Callable[[A
     return evaluate
 
 
-def evaluate_all(setup: Setup, rollout: Callable[..., Any], state: Any) -> dict[str, dict[str, np.ndarray]]:
-    """Meta-RL agent and every baseline on the same evaluation episodes (paired)."""
+def evaluate_all(
+    setup: Setup, rollout: Callable[..., Any], state: Any, metarl: dict[str, np.ndarray] | None = None
+) -> dict[str, dict[str, np.ndarray]]:
+    """Meta-RL agent (``metarl``: its arrays if already evaluated) and every baseline on the
+    same evaluation episodes (paired)."""
     greedy = setup.train.eval_policy == "greedy"
     n = setup.train.eval_episodes
     keys = state.seed_key
-    arrays = {"metarl": evaluate_network(rollout, state.params, keys, n, greedy)}
+    arrays = {"metarl": metarl if metarl is not None else evaluate_network(rollout, state.params, keys, n, greedy)}
     baselines = setup.spec.smoke_baselines if (setup.run.smoke and setup.spec.smoke_baselines) else setup.spec.baselines
     for name, policy in baselines(setup.eval_params).items():
         arrays[name] = evaluate_policy(setup.env, setup.eval_params, policy, keys, n)
@@ -131,7 +135,13 @@ def run_experiment(setup: Setup, claim: RunDirClaim | None = None) -> tuple[Path
         sys.stderr.write(
             f"evaluating {train_cfg.eval_episodes} episodes per seed: the meta-RL agent and the baselines\n"
         )
-    arrays = evaluate_all(setup, rollout, state)
+    fields, metarl = record_fields(run_cfg.record), None
+    if fields:  # the same episodes, the same actions, plus the network's inside (and the untrained control's)
+        recording = make_rollout(setup.env, setup.eval_params, fns.network, train_cfg.time_input, record=True)
+        initial = layout.for_evaluation(fns.init(seed_keys(train_cfg))).params
+        metarl, neural = evaluate_recorded(recording, state.params, initial, state.seed_key, setup, fields)
+        save_arrays(run_dir / "neural.npz", neural)
+    arrays = evaluate_all(setup, rollout, state, metarl)
     save_eval_arrays(run_dir / "eval.npz", arrays)
     analysis = analyse(setup, arrays)
     write_json(run_dir / "analysis.json", analysis)

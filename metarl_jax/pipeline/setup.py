@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any, NoReturn, Sequence
 
 from metarl_jax.core.errors import ConfigError
+from metarl_jax.pipeline.recording import record_fields, recording_bytes
 from metarl_jax.pipeline.spec import Experiment, Setup
 from metarl_jax.training.checkpoint import list_checkpoints
 from metarl_jax.training.cli import config_error_exit, flag, parse_flags
 from metarl_jax.training.config import (
     RunConfig,
     TrainConfig,
+    encoder_choices,
     to_dict,
     validate_encoder,
     validate_run_config,
@@ -120,7 +122,8 @@ def _variant_section(spec: Experiment, names: dict[str, str]) -> Any:
     """The variant switches as a flag section (so --help lists them); each defaults to
     whether ``spec`` is the experiment it selects."""
     fields = [(name, bool, dataclasses.field(default=names[name] == spec.name)) for name, _ in spec.variants]
-    return dataclasses.make_dataclass("Variants", fields, frozen=True)()
+    described = {"FLAG_HELP": {name: f"run experiment {names[name]} (its own defaults)" for name, _ in spec.variants}}
+    return dataclasses.make_dataclass("Variants", fields, frozen=True, namespace=described)()
 
 
 def select_variant(spec: Experiment, argv: Sequence[str] | None) -> Experiment:
@@ -150,7 +153,12 @@ def parse(spec: Experiment, argv: Sequence[str] | None, prog: str) -> Setup:
         sections.append(("variant (another experiment)", _variant_section(spec, names)))
         smoke.append({})
     (train_cfg, run_cfg, env_params, *_), given = parse_flags(
-        prog, spec.description, argv, sections, smoke_overrides=smoke
+        prog,
+        spec.description,
+        argv,
+        sections,
+        smoke_overrides=smoke,
+        choices={"encoder": encoder_choices(tuple(env.observation_shape(env_defaults)))},
     )
     if run_cfg.resume:
         saved = saved_experiment(run_cfg.resume)
@@ -168,6 +176,13 @@ def parse(spec: Experiment, argv: Sequence[str] | None, prog: str) -> Setup:
         configure_cpu_devices(train_cfg.num_seeds, run_cfg.cpu_devices)  # before JAX starts
     except ConfigError as err:
         config_error_exit(prog, err)
+    fields = record_fields(run_cfg.record)
+    if fields:
+        need = recording_bytes(fields, train_cfg.num_seeds, train_cfg.eval_episodes, env.num_steps(env_params),
+                               train_cfg.hidden_size, env.num_actions)  # fmt: skip
+        if need > run_cfg.record_max_gb * 2**30:
+            fail(prog, f"--record={run_cfg.record}: neural.npz would need {need / 2**30:.1f} GiB, over "
+                 f"--record-max-gb={run_cfg.record_max_gb}; record fewer fields or fewer --eval-episodes")  # fmt: skip
     if run_cfg.eval_only and not list_checkpoints(Path(run_cfg.resume) / "checkpoints"):
         fail(prog, f"--eval-only: no checkpoint in {Path(run_cfg.resume) / 'checkpoints'} to evaluate")
     if run_cfg.resume:

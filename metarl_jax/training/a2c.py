@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import optax
 
 from metarl_jax.agents.lstm_actor_critic import LSTMActorCritic
-from metarl_jax.agents.rollout import Trajectory, make_rollout
+from metarl_jax.agents.rollout import Trajectory, make_rollout, step_discounts
 from metarl_jax.core.keys import INIT_BRANCH, TRAIN_BRANCH
 from metarl_jax.training.config import validate_encoder
 
@@ -71,12 +71,6 @@ def linear_schedule(final_scale: float | None, update: jax.Array, num_updates: i
         return 1.0
     progress = jnp.minimum(update.astype(jnp.float32) / max(num_updates - 1, 1), 1.0)
     return 1.0 + (final_scale - 1.0) * progress
-
-
-def step_discounts(trial_end: jax.Array, terminated: jax.Array, gamma: jax.Array) -> jax.Array:
-    """γ at a step that ends a trial, 1 inside a trial, 0 at the episode's last step."""
-    d = jnp.where(trial_end, gamma, 1.0)
-    return jnp.where(terminated, 0.0, d).astype(jnp.float32)
 
 
 class LossTerms(NamedTuple):

@@ -20,6 +20,7 @@ from metarl_jax.core.errors import (
 OPTIMIZERS = ("rmsprop", "adam")
 ENCODERS = ("none", "cnn")  # agent input encoders (LSTMActorCritic.encoder)
 EVAL_POLICIES = ("sample", "greedy")
+RECORD_FIELDS = ("hidden", "value", "policy", "rpe", "all")  # --record: what evaluation keeps per step
 MAX_SEED = 2**32 - 1  # seeds are uint32: seed + i for i < num_seeds must not wrap
 
 
@@ -47,6 +48,30 @@ class TrainConfig:
     eval_episodes: int = 300  # evaluation episodes per seed, weights frozen
     eval_policy: Literal["sample", "greedy"] = "sample"
 
+    # One line per field for --help (metarl_jax.training.cli); choices come from the Literal types.
+    FLAG_HELP = {
+        "seed": "first seed; seed i of the run uses jax.random.key(seed + i)",
+        "num_seeds": "seeds trained at once (vmapped, sharded across devices)",
+        "total_episodes": "training episodes per seed",
+        "num_envs": "episodes per update per seed",
+        "chunk_size": "updates per jitted chunk (Python runs only between chunks)",
+        "hidden_size": "LSTM units",
+        "encoder": 'agent input encoder: "none" feeds observations to the LSTM, "cnn" puts a small CNN '
+        "in front (image observations only)",
+        "time_input": "feed trial_index / trials_per_episode to the agent",
+        "lr": "learning rate",
+        "optimizer": "gradient optimizer (rmsprop is the paper's)",
+        "lr_final_scale": "decay lr linearly to lr * this by the last update; none: constant lr",
+        "gamma": "discount per trial",
+        "entropy_coef": "entropy bonus coefficient",
+        "entropy_coef_final": "anneal entropy_coef linearly to this over training; none: no annealing",
+        "gae_lambda": "TD(lambda) returns / GAE advantages; 1 = Monte-Carlo returns over the episode",
+        "value_coef": "value loss coefficient",
+        "max_grad_norm": "global-norm gradient clipping; none: no clipping",
+        "eval_episodes": "evaluation episodes per seed, weights frozen",
+        "eval_policy": "evaluation actions: sample = drawn from the policy, greedy = its most likely action",
+    }
+
     @property
     def num_updates(self) -> int:
         """Updates per seed: ceil(total_episodes / num_envs)."""
@@ -68,9 +93,31 @@ class RunConfig:
     quiet: bool = False  # no progress bar
     smoke: bool = False  # tiny sizes: the whole pipeline in seconds (tests, CI)
     cpu_devices: int | None = None  # XLA CPU devices the seeds are split over; unset: one per core, as seed_layout uses
+    record: str | None = None  # record the agent's inside in evaluation: hidden,value,policy,rpe or all
+    record_max_gb: float = 2.0  # refuse a --record whose arrays would exceed this many GiB
     compile_cache: bool = (
         True  # keep compiled programs in ~/.cache/metarl_jax/xla ($METARL_JAX_CACHE_DIR) for the next run
     )
+
+    FLAG_HELP = {
+        "name": "run name, the folder under runs/<experiment>/; none: a timestamp",
+        "run_dir": "the run directory (overrides runs/<experiment>/<name>)",
+        "overwrite": "replace an existing run (a directory with a config.json), kept until the new run's first "
+        "checkpoint",
+        "resume": "continue the run in this directory from its latest checkpoint",
+        "eval_only": "with --resume: only evaluate, analyse and plot the latest checkpoint",
+        "checkpoint_every": "updates between checkpoints (a multiple of the chunk size); none: at the end and on "
+        "interrupt",
+        "stop_on_nan": "stop at the first non-finite loss or params",
+        "tensorboard": "also write TensorBoard event files (needs tensorboardX)",
+        "quiet": "no progress bar",
+        "smoke": "tiny sizes: the whole pipeline in seconds (tests, CI)",
+        "cpu_devices": "XLA CPU devices the seeds are split over; none: one per core",
+        "record": "also record, per evaluation step, the agent's inside into neural.npz: a comma list of "
+        "hidden, value, policy, rpe, or all (trained and untrained network)",
+        "record_max_gb": "refuse a --record whose arrays would exceed this many GiB",
+        "compile_cache": "keep compiled programs in ~/.cache/metarl_jax/xla ($METARL_JAX_CACHE_DIR) for the next run",
+    }
 
 
 def validate_train_config(config: TrainConfig) -> None:
@@ -118,6 +165,13 @@ def validate_train_config(config: TrainConfig) -> None:
 def validate_run_config(run: RunConfig, train: TrainConfig) -> None:
     """Checks that need both configs (checkpoint cadence) or the machine (tensorboardX).
     Any seed count suits any device count: seeds are padded to split evenly (seed_layout)."""
+    if run.record is not None:
+        fields = [f.strip() for f in run.record.split(",")]
+        if not fields or any(f not in RECORD_FIELDS for f in fields):
+            raise ConfigError("record", run.record, f"a comma list of {', '.join(RECORD_FIELDS)}")
+    check_finite("record_max_gb", run.record_max_gb)
+    if run.record_max_gb <= 0:
+        raise ConfigError("record_max_gb", run.record_max_gb, "must be > 0")
     if run.eval_only and not run.resume:
         raise ConfigError("eval_only", True, "needs --resume DIR (the run to evaluate)")
     if run.resume:
@@ -139,6 +193,12 @@ def validate_run_config(run: RunConfig, train: TrainConfig) -> None:
                 run.checkpoint_every,
                 f"must be a multiple of chunk_size ({train.chunk_size})",
             )
+
+
+def encoder_choices(obs_shape: tuple[int, ...]) -> tuple[str, ...]:
+    """The encoders an env with observations of this shape allows (``--encoder``'s choices):
+    "cnn" needs an image (H, W, C), as :func:`validate_encoder` checks."""
+    return ENCODERS if len(obs_shape) == 3 else tuple(e for e in ENCODERS if e != "cnn")
 
 
 def validate_encoder(config: TrainConfig, obs_shape: tuple[int, ...]) -> None:

@@ -53,6 +53,14 @@ class BanditParams:
     distribution: Literal["independent", "dependent"] = struct.field(pytree_node=False, default="independent")
     difficulty: Literal["uniform", "easy", "medium", "hard"] = struct.field(pytree_node=False, default="uniform")
 
+    # --help of the experiment scripts (metarl_jax.training.cli); choices come from the Literal types.
+    FLAG_HELP = {
+        "num_arms": "arms k (Wang 2016: 2; Duan 2016: 5, 10, 50)",
+        "trials_per_episode": "pulls per episode n (Wang 2016: 100)",
+        "distribution": "arm probabilities: independent = each p ~ U[0, 1]; dependent = two arms with p and 1 - p",
+        "difficulty": "dependent arms' p: uniform ~ U[0, 1], easy {0.1, 0.9}, medium {0.25, 0.75}, hard {0.4, 0.6}",
+    }
+
 
 @struct.dataclass
 class BanditState:

@@ -1,5 +1,5 @@
-"""Bandit figure: cumulative regret per trial, a line per agent with its 95% CI band.
-Reads analysis.json; never trains."""
+"""Bandit figures: cumulative regret per trial, a line per agent with its 95% CI band; the
+Wang et al. (2016) heat map. Reads analysis.json (or the table's rows); never trains."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
-from metarl_jax.figures import draw, figures_of_run, plt, save_figure, training_curve
+from metarl_jax.figures import draw, figure_legend, figures_of_run, plt, save_figure, training_curve
 
 LABELS = {
     "metarl": "meta-RL (LSTM A2C)",
@@ -19,13 +20,14 @@ LABELS = {
     "egreedy": "ε-greedy",
     "ucb1": "UCB1",
 }
+BAND_LABEL = "band: mean ± 1.96 SEM over seeds (≈95% CI)"
 
 
 def regret_figure(path: Path, analysis: dict[str, Any]) -> None:
     """Mean cumulative regret after each trial (over seeds' curves) with a ±1.96·SEM band:
     every agent on the left, the same without the random agent (whose regret sets the scale)
-    on the right."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    on the right; integer trial ticks, the legend below both panels."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8))
     others = [n for n in analysis if n not in ("metarl", "comparisons")]
     colors = {"metarl": "black"} | {n: f"C{i % 10}" for i, n in enumerate(others)}  # same colour in both panels
     for ax, skip in zip(axes, ((), ("random",))):
@@ -39,13 +41,17 @@ def regret_figure(path: Path, analysis: dict[str, Any]) -> None:
             style = {"lw": 2.2, "zorder": 5} if name == "metarl" else {"lw": 1.0}
             ax.plot(trials, mean, label=LABELS.get(name, name), color=colors[name], **style)
             ax.fill_between(trials, mean - band, mean + band, color=colors[name], alpha=0.2, lw=0)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("trial")
         ax.set_ylabel("cumulative regret (best p − chosen p)")
-    axes[0].set_title("all agents")
-    axes[1].set_title("without random")
-    axes[0].legend(fontsize=7, ncol=2, loc="upper left")
-    fig.suptitle("Bandit: cumulative regret on held-out problems (mean over seeds, 95% CI band)")
-    save_figure(fig, path)
+    axes[0].set_title(f"all agents\n{BAND_LABEL}", fontsize=10)
+    axes[1].set_title(f"without random\n{BAND_LABEL}", fontsize=10)
+    handles, labels = axes[0].get_legend_handles_labels()
+    handles.append(plt.Rectangle((0, 0), 1, 1, color="grey", alpha=0.2, lw=0))
+    labels.append(BAND_LABEL)
+    rect = figure_legend(fig, handles, labels, ncol=min(4, len(labels)))
+    fig.suptitle("Bandit: cumulative regret on held-out problems (mean over seeds, ≈95% CI band)")
+    save_figure(fig, path, rect=rect)
 
 
 def plot_run(run_dir: Path) -> list[Path]:
@@ -77,6 +83,7 @@ def wang2016_figure(path: Path, rows: list[dict[str, Any]]) -> None:
     ax.set_xticks(range(len(tests)), [f"test {t}" for t in tests])
     ax.set_yticks(range(len(labels)), [f"meta-RL, trained {tr}" if ag == "metarl" else LABELS.get(ag, ag)
                                        for tr, ag in labels])  # fmt: skip
-    ax.set_title("Dependent two-armed bandits: cumulative regret after 100 pulls")
+    ax.set_title("Dependent two-armed bandits: cumulative regret after 100 pulls\n"
+                 "(each cell: mean ± 95% CI over all test episodes)", fontsize=10)  # fmt: skip
     fig.colorbar(im, ax=ax, label="cumulative regret")
     save_figure(fig, path)

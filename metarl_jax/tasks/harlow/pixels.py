@@ -77,8 +77,9 @@ from flax import struct
 
 from metarl_jax.core.errors import ConfigError
 from metarl_jax.envs.base import EnvironmentBase
-from metarl_jax.tasks.harlow.env import draw_problem, is_int, trial_info, validate_problem
+from metarl_jax.tasks.harlow.env import HarlowParams
 from metarl_jax.tasks.harlow.objects import load_image_folder, object_images, object_size
+from metarl_jax.tasks.harlow.problems import PLACEMENTS, draw_problem, is_int, trial_info, validate_problem
 
 LEFT, RIGHT, STAY = 0, 1, 2  # actions
 PHASE_CUE, PHASE_OBJECTS, PHASE_DONE = 0, 1, 2  # what the screen shows before a step
@@ -102,6 +103,21 @@ class HarlowPixelsParams:
     steps_per_trial: int = struct.field(pytree_node=False, default=3)  # step budget: episode = trials x this
     trial_timeout: int = struct.field(pytree_node=False, default=4)  # steps before a trial ends without a choice
     image_dir: str = struct.field(pytree_node=False, default="")  # folder of PNGs; "" = procedural objects
+
+    # --help of the experiment scripts (metarl_jax.training.cli): one line per field, fixed choices.
+    FLAG_HELP = {
+        "correct_reward": "reward for choosing the rewarded object (3D lab: +5)",
+        "incorrect_reward": "reward for choosing the other object, or a timeout (3D lab: -5)",
+        "fixation_reward": "reward for bringing the gaze to the cross (3D lab: +1)",
+        "screen_size": "screen side S in pixels: observations are (S, S, 3)",
+        "gaze_positions": "gaze positions G, odd: left object .. cross .. right object",
+        "steps_per_trial": "step budget per trial: an episode is trials_per_episode x this steps",
+        "trial_timeout": "steps before a trial ends without a choice",
+        "image_dir": 'folder of PNG object images; "" = procedural objects',
+        **{name: HarlowParams.FLAG_HELP[name] for name in ("object_key", "test_objects", "trials_per_episode")},
+        **{name: HarlowParams.FLAG_HELP[name] for name in ("num_train_objects", "num_test_objects", "placement")},
+    }
+    FLAG_CHOICES = {"placement": PLACEMENTS}
 
 
 @struct.dataclass

@@ -16,14 +16,21 @@ import numpy as np
 
 from metarl_jax.core.keys import eval_episode_keys, split_episode_key
 from metarl_jax.core.stats import sem
-from metarl_jax.figures import draw, figures_of_run, plt, read_run, save_figure, training_curve
+from metarl_jax.figures import SEM_LABEL, draw, figures_of_run, legend_right, plt, read_run, save_figure, training_curve
 from metarl_jax.tasks.harlow.pixels import HarlowPixels, HarlowPixelsParams
+
+# Harlow (1949): monkeys that had learnt the learning set (problems 257-312) chose correctly on
+# about 97% of the trials after the first of each problem.
+MONKEYS_PERCENT = 97.0
+MONKEYS_LABEL = "monkeys after learning, ≈97% (Harlow 1949)"
 
 
 def accuracy_figure(path: Path, analysis: dict[str, Any], metrics: list[dict[str, Any]], total_updates: int) -> None:
     """% correct at trial 1..T of a problem: a line per point in training (colour = how far),
-    the final evaluation in black, the side-only control and the ideal observer dashed."""
-    fig, ax = plt.subplots(figsize=(6, 4.2))
+    the final evaluation in black (error bars = SEM over seeds), the side-only control and the
+    ideal observer in grey, the monkeys' ≈97% on trials 2..T (Harlow 1949) in crimson; the
+    legend to the right of the axes."""
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
     progress = [m for m in metrics if m.get("progress_eval")]
     cmap = plt.get_cmap("viridis")
     for i, row in enumerate(progress):
@@ -36,17 +43,19 @@ def accuracy_figure(path: Path, analysis: dict[str, Any], metrics: list[dict[str
     trials = np.arange(1, final.shape[1] + 1)
     errs = [100 * sem(final[:, j]) for j in range(final.shape[1])]
     ax.errorbar(trials, 100 * final.mean(0), yerr=errs, color="black", lw=2, capsize=3,
-                label=f"final, held-out objects ({final.shape[0]} seeds)")  # fmt: skip
+                label=f"final, held-out objects ({final.shape[0]} seeds):\n{SEM_LABEL}")  # fmt: skip
     for name, style in (("side_only", ":"), ("random", ":"), ("ideal_observer", "--")):
         if name in analysis:
             acc = np.array([s["accuracy_by_trial"] for s in analysis[name]["seeds"]], dtype=float).mean(0)
             ax.plot(trials, 100 * acc, style, color="grey", lw=1.2, label=name.replace("_", " "))
+    if trials.size >= 2:
+        ax.hlines(MONKEYS_PERCENT, 2, trials[-1], colors="crimson", linestyles="--", lw=1.5, label=MONKEYS_LABEL)
     ax.set_xticks(trials)
     ax.set_xlabel("trial of the problem")
     ax.set_ylabel("% correct")
     ax.set_ylim(0, 102)
     ax.set_title("Harlow task: one-shot learning on held-out objects")
-    ax.legend(fontsize=7, loc="lower right")
+    legend_right(ax)
     save_figure(fig, path)
 
 

@@ -42,6 +42,17 @@ class TwoStepParams:
     trials_per_episode: int = struct.field(pytree_node=False, default=100)
     variant: str = struct.field(pytree_node=False, default="trial")
 
+    # --help of the experiment scripts (metarl_jax.training.cli): one line per field, fixed choices.
+    FLAG_HELP = {
+        "common_prob": "P(common transition): Wang 2018 0.8, Daw 2011 0.7",
+        "reward_prob_high": "reward probability of the good second-stage state",
+        "reward_prob_low": "reward probability of the other second-stage state",
+        "switch_prob": "P(good and bad second-stage states swap) before each trial",
+        "trials_per_episode": "trials per episode",
+        "variant": "trial: one decision per trial; two_stage: a first- and a second-stage decision per trial",
+    }
+    FLAG_CHOICES = {"variant": VARIANTS}
+
 
 @struct.dataclass
 class TwoStepState:
