@@ -51,7 +51,8 @@ def begin_evaluation(run_dir: Path) -> None:
         b"rerun it with --eval-only --resume DIR\n",
     )
     (run_dir / "summary.json").unlink(missing_ok=True)
-    (run_dir / "neural.npz").unlink(missing_ok=True)  # only a recorded evaluation writes a new one
+    for name in ("neural.npz", "neural.json"):  # only a recorded evaluation writes them anew
+        (run_dir / name).unlink(missing_ok=True)
 
 
 def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:

@@ -20,7 +20,7 @@ from metarl_jax.pipeline.outputs import begin_evaluation, end_evaluation, record
 from metarl_jax.pipeline.recording import evaluate_recorded, record_fields
 from metarl_jax.pipeline.setup import EXIT_BAD_CONFIG, EXIT_NON_FINITE, parse, select_variant
 from metarl_jax.pipeline.spec import Experiment, Setup
-from metarl_jax.pipeline.summary import analyse, build_summary, summary_line
+from metarl_jax.pipeline.summary import analyse, analyse_neural, build_summary, summary_line
 from metarl_jax.training.a2c import make_train
 from metarl_jax.training.checkpoint import restore_latest
 from metarl_jax.training.claim import RunDirClaim, claim_run_dir
@@ -144,11 +144,16 @@ def run_experiment(setup: Setup, claim: RunDirClaim | None = None) -> tuple[Path
     arrays = evaluate_all(setup, rollout, state, metarl)
     save_eval_arrays(run_dir / "eval.npz", arrays)
     analysis = analyse(setup, arrays)
+    neural_results = None
+    if fields and setup.spec.analyse_neural:
+        neural_results = analyse_neural(setup, arrays["metarl"], neural)
+        write_json(run_dir / "neural.json", neural_results)
     write_json(run_dir / "analysis.json", analysis)
     (run_dir / "figures").mkdir(exist_ok=True)
     setup.spec.plot(run_dir)
     rows = read_metrics(run_dir / "metrics.jsonl")
-    end_evaluation(run_dir, build_summary(setup, analysis, state, rows, time.perf_counter() - t_start, frozen))
+    wall = time.perf_counter() - t_start
+    end_evaluation(run_dir, build_summary(setup, analysis, state, rows, wall, frozen, neural_results))
     return run_dir, frozen
 
 

@@ -33,6 +33,22 @@ def analyse(setup: Setup, arrays: dict[str, dict[str, np.ndarray]]) -> dict[str,
     return analysis
 
 
+def analyse_neural(setup: Setup, arrays: dict[str, np.ndarray], neural: dict[str, np.ndarray]) -> dict[str, Any]:
+    """The task's analysis of the recorded network, per seed and aggregated (numbers only)."""
+    seeds = list(range(setup.train.seed, setup.train.seed + setup.train.num_seeds))
+    results = [
+        setup.spec.analyse_neural(
+            {k: v[i] for k, v in arrays.items()}, {k: v[i] for k, v in neural.items()}, setup.eval_params
+        )
+        for i in range(len(seeds))
+    ]
+    numbers = [k for k, v in results[0].items() if isinstance(v, (int, float, bool, np.number, type(None)))]
+    return {
+        "seeds": [{"seed": s, **r} for s, r in zip(seeds, results)],
+        "aggregate": {k: aggregate([r.get(k) for r in results]) for k in numbers},
+    }
+
+
 def training_throughput(rows: list[dict[str, Any]], setup: Setup) -> tuple[float | None, float | None]:
     """(agent_steps_per_s, trials_per_s) over the chunks recorded in metrics.jsonl, without
     those whose time includes compiling (unless no other chunk ran)."""
@@ -48,7 +64,13 @@ def training_throughput(rows: list[dict[str, Any]], setup: Setup) -> tuple[float
 
 
 def build_summary(
-    setup: Setup, analysis: dict[str, Any], state: Any, rows: list[dict[str, Any]], wall: float, frozen: dict
+    setup: Setup,
+    analysis: dict[str, Any],
+    state: Any,
+    rows: list[dict[str, Any]],
+    wall: float,
+    frozen: dict,
+    neural: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """summary.json's content (schema in DESIGN.md)."""
     update = int(np.asarray(state.update)[0])
@@ -82,7 +104,15 @@ def build_summary(
         },
         "aggregate": analysis["metarl"]["aggregate"],
         **({"comparisons": analysis["comparisons"]} if "comparisons" in analysis else {}),
+        **({"neural": _numbers_only(neural)} if neural else {}),
     }
+
+
+def _numbers_only(neural: dict[str, Any]) -> dict[str, Any]:
+    """summary.json's copy of the neural analysis: per-seed numbers (no arrays or lists) and the aggregate."""
+    keys = set(neural["aggregate"])
+    return {"seeds": [{k: v for k, v in s.items() if k in keys or k == "seed"} for s in neural["seeds"]],
+            "aggregate": neural["aggregate"]}  # fmt: skip
 
 
 def summary_line(run_dir: Path) -> None:
