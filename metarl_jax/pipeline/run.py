@@ -129,22 +129,32 @@ def run_experiment(setup: Setup, claim: RunDirClaim | None = None) -> tuple[Path
         )
     state = layout.for_evaluation(state)  # in parallel where no pad seeds are needed
     frozen = frozen_seeds(state, train_cfg)
+    initial = None  # the untrained control of --record: the initial parameters
+    if record_fields(run_cfg.record):
+        initial = layout.for_evaluation(fns.init(seed_keys(train_cfg))).params
+    report(setup, fns.network, rollout, state, initial, frozen, time.perf_counter() - t_start)
+    return run_dir, frozen
 
+
+def report(
+    setup: Setup, network: Any, rollout: Callable[..., Any], state: Any, initial: Any, frozen: dict, elapsed: float
+) -> None:
+    """Evaluate every agent on the same episodes (and record the network's inside with
+    --record), analyse, plot and summarise: the evaluation set, written as one."""
+    t_start = time.perf_counter()
+    train_cfg, run_cfg, run_dir = setup.train, setup.run, setup.run_dir
     begin_evaluation(run_dir)
     if not run_cfg.quiet:
-        sys.stderr.write(
-            f"evaluating {train_cfg.eval_episodes} episodes per seed: the meta-RL agent and the baselines\n"
-        )
-    fields, metarl = record_fields(run_cfg.record), None
+        n = train_cfg.eval_episodes
+        sys.stderr.write(f"evaluating the meta-RL agent and its baselines on {n} episodes per seed...\n")
+    fields, metarl, neural_results = record_fields(run_cfg.record), None, None
     if fields:  # the same episodes, the same actions, plus the network's inside (and the untrained control's)
-        recording = make_rollout(setup.env, setup.eval_params, fns.network, train_cfg.time_input, record=True)
-        initial = layout.for_evaluation(fns.init(seed_keys(train_cfg))).params
+        recording = make_rollout(setup.env, setup.eval_params, network, train_cfg.time_input, record=True)
         metarl, neural = evaluate_recorded(recording, state.params, initial, state.seed_key, setup, fields)
         save_arrays(run_dir / "neural.npz", neural)
     arrays = evaluate_all(setup, rollout, state, metarl)
     save_eval_arrays(run_dir / "eval.npz", arrays)
     analysis = analyse(setup, arrays)
-    neural_results = None
     if fields and setup.spec.analyse_neural:
         neural_results = analyse_neural(setup, arrays["metarl"], neural)
         write_json(run_dir / "neural.json", neural_results)
@@ -152,9 +162,8 @@ def run_experiment(setup: Setup, claim: RunDirClaim | None = None) -> tuple[Path
     (run_dir / "figures").mkdir(exist_ok=True)
     setup.spec.plot(run_dir)
     rows = read_metrics(run_dir / "metrics.jsonl")
-    wall = time.perf_counter() - t_start
+    wall = elapsed + time.perf_counter() - t_start
     end_evaluation(run_dir, build_summary(setup, analysis, state, rows, wall, frozen, neural_results))
-    return run_dir, frozen
 
 
 class Interrupted(Exception):

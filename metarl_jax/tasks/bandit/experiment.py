@@ -12,6 +12,7 @@ from metarl_jax.pipeline.spec import Experiment
 from metarl_jax.tasks.bandit.analysis import analyse_seed
 from metarl_jax.tasks.bandit.baselines.suite import SMOKE_TUNING, tuned_baselines
 from metarl_jax.tasks.bandit.env import Bandit
+from metarl_jax.tasks.bandit.neural import analyse_neural
 from metarl_jax.tasks.bandit.plots import plot_run
 from metarl_jax.training.config import TrainConfig
 
@@ -55,4 +56,5 @@ def bandit() -> Experiment:
         plot=plot_run,
         compare=compare,
         smoke_baselines=lambda params: baselines(params, **SMOKE_TUNING),
+        analyse_neural=analyse_neural,
     )

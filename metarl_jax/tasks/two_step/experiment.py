@@ -1,4 +1,5 @@
-"""The two-step experiment (Wang et al. 2018, Fig. 5): defaults, reference agents, analysis, figures."""
+"""The two-step experiment (Wang et al. 2018, Fig. 5): defaults, reference agents, analysis,
+neural analysis (with --record), figures."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from metarl_jax.pipeline.spec import Experiment
 from metarl_jax.tasks.two_step.analysis import analyse_seed, trial_arrays
 from metarl_jax.tasks.two_step.baselines import reference_agents
 from metarl_jax.tasks.two_step.env import TwoStep
+from metarl_jax.tasks.two_step.neural import analyse_neural
 from metarl_jax.tasks.two_step.plots import plot_run
 from metarl_jax.training.config import TrainConfig
 
@@ -37,4 +39,5 @@ def two_step() -> Experiment:
             "regression_model_free_index",
         ),
         plot=plot_run,
+        analyse_neural=analyse_neural,
     )

@@ -1,24 +1,30 @@
-"""Two-step figures: the four-panel stay-probability figure (Wang et al. 2018 Fig. 5b)
-and the learning curve. Reads analysis.json and metrics.jsonl; never trains."""
+"""Two-step figures: the four-panel stay-probability figure (Wang et al. 2018 Fig. 5b), the
+learning curve and, for a recorded run, the neural figure (belief decoding, RPE by condition).
+Reads analysis.json, metrics.jsonl and neural.json; never trains."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from matplotlib.lines import Line2D
 
+from metarl_jax.core.stats import sem
 from metarl_jax.figures import (
+    SEM_LABEL,
     bar_panel,
     bar_panel_handles,
     draw,
     figure_legend,
     figures_of_run,
+    legend_right,
     plt,
     save_figure,
     training_curve,
 )
+from metarl_jax.tasks.two_step.neural import RPE_SOURCES
 
 PANELS = (
     ("model_free", "Model-free"),
@@ -82,4 +88,82 @@ def plot_run(run_dir: Path) -> list[Path]:
     bayes = (analysis or {}).get("bayes_optimal", {}).get("aggregate", {}).get("reward_per_trial", {}).get("mean")
     trials = config["env_params"]["trials_per_episode"]
     draw(out, figures / "learning_curve.png", learning_figure, metrics, trials, bayes)
+    neural = Path(run_dir) / "neural.json"
+    if neural.exists():
+        draw(out, figures / "neural.png", neural_figure, json.loads(neural.read_text()))
     return out
+
+
+def _per_seed(seeds: list[dict[str, Any]], key: str) -> np.ndarray:
+    """A number of every seed (NaN where missing or None)."""
+    return np.array([np.nan if s.get(key) is None else s[key] for s in seeds], dtype=float)
+
+
+RPE_LABELS = {"agent": "meta-RL (trained)", "untrained": "meta-RL (untrained)", "model_free": "model-free",
+              "model_based": "model-based"}  # fmt: skip
+RPE_COLORS = {"agent": "#1f77b4", "untrained": "#bbbbbb", "model_free": "#2ca02c", "model_based": "#d62728"}
+
+
+def neural_figure(path: Path, neural: dict[str, Any]) -> bool:
+    """Left: R² of the Bayes-optimal belief decoded from h at each trial's end (held-out episodes),
+    untrained vs trained, a line per seed, chance dashed. Right: the TD error at the outcome by the
+    previous trial's transition × reward, the agent's beside the model-free and model-based agents'
+    prediction errors on the same trajectories. False when neural.json holds neither."""
+    seeds = neural.get("seeds", [])
+    has_belief = any(s.get("belief_r2") is not None for s in seeds)
+    sources = {name: keys for name, keys in RPE_SOURCES.items() if not np.isnan(_rpe_per_seed(seeds, *keys)).all()}
+    if not seeds or not (has_belief or sources):
+        return False
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.4), gridspec_kw={"width_ratios": [1, 2]})
+    if has_belief:
+        _belief_panel(left, seeds)
+    else:
+        left.set_axis_off()
+    if sources:
+        _rpe_panel(right, seeds, sources)
+    else:
+        right.set_axis_off()
+    save_figure(fig, path)
+    return True
+
+
+def _rpe_per_seed(seeds: list[dict[str, Any]], prefix: str, suffix: str) -> np.ndarray:
+    """(S, CELLS) prediction errors by previous-trial condition."""
+    return np.stack([_per_seed(seeds, f"{prefix}_{c}{suffix}") for c in CELLS], axis=1)
+
+
+def _belief_panel(ax, seeds: list[dict[str, Any]]) -> None:
+    """Bars (mean ± SEM) of the decoding R², untrained and trained, a line per seed, chance dashed."""
+    per_seed = np.stack([_per_seed(seeds, "belief_r2_untrained"), _per_seed(seeds, "belief_r2")], axis=1)
+    x = np.arange(2)
+    colors = [RPE_COLORS["untrained"], RPE_COLORS["agent"]]
+    errs = [sem(per_seed[:, 0]), sem(per_seed[:, 1])]
+    ax.bar(x, np.nanmean(per_seed, 0), yerr=errs, capsize=4, color=colors, edgecolor="black", lw=0.6, label=SEM_LABEL)
+    for row in per_seed:
+        ax.plot(x, row, color="black", lw=0.7, alpha=0.6, marker="o", ms=3)
+    ax.plot([], [], color="black", lw=0.7, marker="o", ms=3, label="one seed")
+    chance = float(np.nanmean(_per_seed(seeds, "belief_r2_chance")))
+    ax.axhline(chance, color="grey", ls="--", lw=1, label="chance (labels permuted by episode)")
+    ax.set_xticks(x, ["untrained", "trained"])
+    ax.set_ylim(min(0.0, float(np.nanmin(per_seed)) - 0.05, chance - 0.05), 1.0)
+    ax.set_ylabel("belief-decoding R² (held-out episodes)")
+    ax.set_title(f"Bayes-optimal belief P(S2 good) from h\n({len(seeds)} seeds)")
+    ax.legend(loc="upper left", fontsize=7)
+
+
+def _rpe_panel(ax, seeds: list[dict[str, Any]], sources: dict[str, tuple[str, str]]) -> None:
+    """Grouped bars (mean ± SEM over seeds) of each source's prediction error per condition."""
+    width = 0.8 / len(sources)
+    x = np.arange(len(CELLS))
+    for i, (name, keys) in enumerate(sources.items()):
+        per_seed = _rpe_per_seed(seeds, *keys)
+        errs = [sem(per_seed[:, j]) for j in range(len(CELLS))]
+        offset = (i - (len(sources) - 1) / 2) * width
+        ax.bar(x + offset, np.nanmean(per_seed, 0), width, yerr=errs, capsize=3, color=RPE_COLORS[name],
+               edgecolor="black", lw=0.6, label=RPE_LABELS[name])  # fmt: skip
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_xticks(x, [c.replace("_", "\n") for c in CELLS])
+    ax.set_xlabel("previous trial: transition × reward")
+    ax.set_ylabel("prediction error at the outcome")
+    ax.set_title(f"Prediction error at the second-stage outcome\n(bars: {SEM_LABEL})")
+    legend_right(ax)
