@@ -1,4 +1,4 @@
-"""Bandit neural analysis (Wang et al. 2018, Fig. 1e–f): which arm is better and p(left) decoded from h, PCA trajectories.
+"""Bandit neural analysis (Wang et al. 2018, Fig. 1e–f): better arm and p(left) decoded from h, PCA of h.
 
 Per seed, from ``neural.npz``'s ``hidden`` (E, T, H) and ``untrained__hidden`` (the untrained
 network's, on the same problems) with eval.npz's ``arm_probs`` (E, T, k):
@@ -7,12 +7,16 @@ network's, on the same problems) with eval.npz's ``arm_probs`` (E, T, k):
   decoded by logistic regression, and p(left) (arm 0's probability) by ridge regression (R²),
   from h at trials 1, 10, 50 and 100 (step indices 0, 9, 49, 99, clipped to the episode's
   length), folds by episode, chance from permuting episodes' labels;
-- PCA of h over the first :data:`PCA_EPISODES` episodes: variance explained by each component.
+- PCA of h over the first :data:`PCA_EPISODES` episodes: variance explained by each component;
+- the ceiling on the better-arm accuracy: an ideal observer (Bayes posterior under the task's
+  prior) given the same network's own choices and rewards before each trial, where the
+  params say two arms (no network can know more from its own history).
 
 Keys: ``better_arm_accuracy_t100``, ``better_arm_accuracy_t100_untrained``,
 ``better_arm_chance_t100``, ``p_left_r2_t100``, ``p_left_r2_chance_t100`` ... for every trial,
-``better_arm_base_rate`` (the commoner arm's share), ``pca_variance_pc1`` / ``_pc2`` (and
-``_untrained``), and the lists ``trials``, ``steps``, ``pca_variance`` for neural.json.
+``better_arm_base_rate`` (the commoner arm's share), ``better_arm_ideal_t100`` (the ideal
+observer's accuracy), ``pca_variance_pc1`` / ``_pc2`` (and ``_untrained``), and the lists
+``trials``, ``steps``, ``pca_variance`` for neural.json.
 """
 
 from __future__ import annotations
@@ -22,13 +26,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.stats
 
 from metarl_jax.neural_analysis import decode, pca
+from metarl_jax.tasks.bandit.env import DIFFICULTY_VALUES
 
 TRIALS = (1, 10, 50, 100)  # Wang et al. (2018), Fig. 1f
 PCA_EPISODES = 200  # episodes in the PCA (and the figure's trajectories)
 PERMUTATIONS = 3  # label permutations for the chance level
 NETWORKS = (("", ""), ("untrained__", "_untrained"))  # neural.npz prefix, key suffix
+GRID = np.linspace(0.0005, 0.9995, 1000)  # p values for the ideal observer's posterior
 
 
 def trial_steps(num_steps: int, trials: tuple[int, ...] = TRIALS) -> list[int]:
@@ -48,6 +55,36 @@ def arm_margin(arm_probs: np.ndarray) -> np.ndarray:
     probs = np.asarray(arm_probs, np.float64)
     probs = probs[:, 0] if probs.ndim == 3 else probs
     return probs[:, 0] - probs[:, 1:].max(-1)
+
+
+def left_better_posterior(action: np.ndarray, reward: np.ndarray, step: int, params: Any) -> np.ndarray | None:
+    """P(arm 0 is better | each episode's choices and rewards of the trials before ``step``), (E,),
+    under the task's prior: independent arms p ~ U[0, 1] each; dependent arms (p, 1 − p) with p
+    uniform or one of the difficulty's two values. None unless the params say two arms."""
+    if params is None or getattr(params, "num_arms", None) != 2:
+        return None
+    a, r = np.asarray(action)[:, :step], np.asarray(reward, np.float64)[:, :step]
+    wins = [((a == arm) * r).sum(1)[:, None] for arm in (0, 1)]
+    losses = [((a == arm) * (1.0 - r)).sum(1)[:, None] for arm in (0, 1)]
+    if params.distribution == "independent":
+        density_left = scipy.stats.beta.pdf(GRID, 1 + wins[0], 1 + losses[0])
+        below_right = scipy.stats.beta.cdf(GRID, 1 + wins[1], 1 + losses[1])
+        return np.clip((density_left * below_right).sum(1) * (GRID[1] - GRID[0]), 0.0, 1.0)
+    values = DIFFICULTY_VALUES[params.difficulty]
+    grid = GRID if values is None else np.asarray(values, np.float64)  # p of arm 0; arm 1 pays 1 − p
+    log_lik = (wins[0] + losses[1]) * np.log(grid) + (losses[0] + wins[1]) * np.log1p(-grid)
+    post = np.exp(log_lik - log_lik.max(1, keepdims=True))
+    return (post * (grid > 0.5)).sum(1) / post.sum(1)
+
+
+def _ideal_observer(action: np.ndarray, reward: np.ndarray, better: np.ndarray, params: Any, suffix: str) -> dict:
+    """The ideal observer's better-arm accuracy at each of :data:`TRIALS` ({} unless two arms)."""
+    out = {}
+    for trial, step in zip(TRIALS, trial_steps(np.asarray(action).shape[1])):
+        posterior = left_better_posterior(action, reward, step, params)
+        if posterior is not None:
+            out[f"better_arm_ideal_t{trial}{suffix}"] = float(np.mean(np.where(posterior >= 0.5, 0, 1) == better))
+    return out
 
 
 def _decoding(hidden: np.ndarray, better: np.ndarray, p_left: np.ndarray, suffix: str) -> dict[str, float]:
@@ -75,6 +112,9 @@ def analyse_neural(behaviour: dict[str, np.ndarray], neural: dict[str, np.ndarra
     out: dict[str, Any] = {"better_arm_base_rate": float(counts.max() / counts.sum())}
     variance: dict[str, list[float]] = {}
     for prefix, suffix in NETWORKS:
+        played = neural if prefix else behaviour  # the untrained network's own choices are in neural.npz
+        if f"{prefix}action" in played and f"{prefix}reward" in played:
+            out |= _ideal_observer(played[f"{prefix}action"], played[f"{prefix}reward"], better, params, suffix)
         hidden = np.asarray(neural[f"{prefix}hidden"], np.float64)
         out |= _decoding(hidden, better, p_left, suffix)
         ratios = pca(hidden[:PCA_EPISODES], 2)["explained_variance_ratio"]

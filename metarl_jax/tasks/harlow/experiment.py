@@ -10,6 +10,7 @@ from metarl_jax.pipeline.spec import Experiment
 from metarl_jax.tasks.harlow import baselines, pixels_baselines
 from metarl_jax.tasks.harlow.analysis import analyse_pixels_seed, analyse_seed
 from metarl_jax.tasks.harlow.env import Harlow
+from metarl_jax.tasks.harlow.neural import analyse_neural
 from metarl_jax.tasks.harlow.pixels import HarlowPixels
 from metarl_jax.tasks.harlow.plots import plot_pixels_run, plot_run
 from metarl_jax.training.config import TrainConfig
@@ -54,6 +55,7 @@ def harlow() -> Experiment:
         smoke_env={"num_train_objects": 50, "num_test_objects": 50},
         baselines=baselines.reference_agents,
         analyse_seed=analyse_seed,
+        analyse_neural=analyse_neural,
         summary_metrics=("accuracy_trial_1", "accuracy_trials_2_6", "return_fraction", "trials_completed"),
         plot=plot_run,
         eval_params=_held_out,
@@ -99,6 +101,7 @@ def harlow_pixels() -> Experiment:
         smoke_env={"num_train_objects": 20, "num_test_objects": 20},
         baselines=pixels_baselines.reference_agents,
         analyse_seed=analyse_pixels_seed,
+        analyse_neural=analyse_neural,  # the same analysis: it finds each trial's steps from the info
         summary_metrics=("accuracy_trial_1", "accuracy_trials_2_6", "return_fraction", "trials_completed", "timeouts"),
         plot=plot_pixels_run,
     )

@@ -28,6 +28,7 @@ incorrect choices, and |δ| for every trial.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,7 @@ from metarl_jax.tasks.harlow.problems import LEFT
 
 UNTRAINED = "untrained__"
 MIN_EPISODES = 10  # fewer episodes with a trial's choice: no decoding at that trial (None)
+PERMUTATIONS = 3  # label permutations for each chance level (each costs one cross-validated fit)
 
 
 def trial_end_steps(behaviour: dict[str, np.ndarray], trials: int) -> np.ndarray:
@@ -59,21 +61,26 @@ def _at(values: np.ndarray, steps: np.ndarray) -> np.ndarray:
 
 
 def decode_rewarded_object(
-    hidden: np.ndarray, behaviour: dict[str, np.ndarray], trials: int, permutations: int = 5
+    features: np.ndarray,
+    behaviour: dict[str, np.ndarray],
+    trials: int,
+    permutations: int = PERMUTATIONS,
+    first: int | None = None,
 ) -> list[dict[str, Any] | None]:
-    """Per trial k: decoding of :func:`rewarded_left_in_trial_1` from ``h`` at trial k's choice
-    step, over the episodes where trial k ended ({"score", "chance", "chance_sd", "n"}; None
-    with fewer than :data:`MIN_EPISODES` episodes or a single class)."""
+    """Per trial k (of ``trials``; only the ``first`` ones if given): decoding of
+    :func:`rewarded_left_in_trial_1` from ``features`` (E, T, D) at trial k's choice step, over
+    the episodes where trial k ended ({"score", "chance", "chance_sd", "n"}; None with fewer than
+    :data:`MIN_EPISODES` episodes or a single class)."""
     labels = rewarded_left_in_trial_1(behaviour)
     ends = trial_end_steps(behaviour, trials)
     out: list[dict[str, Any] | None] = []
-    for k in range(trials):
+    for k in range(trials if first is None else min(first, trials)):
         ended = ends[:, k] >= 0
         y = labels[ended]
         if y.size < MIN_EPISODES or np.unique(y).size < 2:
             out.append(None)
             continue
-        out.append(decode(_at(hidden, ends[:, k])[ended], y, discrete=True, permutations=permutations, seed=k))
+        out.append(decode(_at(features, ends[:, k])[ended], y, discrete=True, permutations=permutations, seed=k))
     return out
 
 
@@ -81,9 +88,7 @@ def outcome_rpe(rpe: np.ndarray, behaviour: dict[str, np.ndarray], trials: int) 
     """δ at each trial's outcome (its end step with a choice): mean |δ| per trial (None where no
     episode chose), and the signed mean δ at trials 1 and 2 split by correct / incorrect."""
     ends = trial_end_steps(behaviour, trials)
-    chose = (ends >= 0) & (
-        np.stack([_at(behaviour["chosen_side"], ends[:, k]) for k in range(trials)], axis=1) >= 0
-    )
+    chose = (ends >= 0) & (np.stack([_at(behaviour["chosen_side"], ends[:, k]) for k in range(trials)], axis=1) >= 0)
     correct = np.stack([_at(behaviour["correct"], ends[:, k]) for k in range(trials)], axis=1).astype(bool)
     delta = np.stack([_at(rpe, ends[:, k]) for k in range(trials)], axis=1).astype(np.float64)  # (E, trials)
 
@@ -108,7 +113,15 @@ def _network_results(
         out[f"rewarded_object_accuracy_by_trial{suffix}"] = scores
         out[f"rewarded_object_chance_by_trial{suffix}"] = [d["chance"] if d else None for d in decoded]
         out[f"rewarded_object_accuracy_after_trial_1{suffix}"] = scores[1] if trials > 1 else None
-        out[f"rewarded_object_chance_after_trial_1{suffix}"] = decoded[1]["chance"] if trials > 1 and decoded[1] else None
+        out[f"rewarded_object_chance_after_trial_1{suffix}"] = (
+            decoded[1]["chance"] if trials > 1 and decoded[1] else None
+        )
+        if f"{prefix}cell" in neural and trials > 1:  # the LSTM's whole state: its memory c beside h
+            state = np.concatenate([neural[f"{prefix}hidden"], neural[f"{prefix}cell"]], axis=-1)
+            with warnings.catch_warnings():  # no permutations: its chance is NaN (mean of none), unused
+                warnings.simplefilter("ignore", RuntimeWarning)
+                both = decode_rewarded_object(state, behaviour, trials, permutations=0, first=2)[1]
+            out[f"rewarded_object_accuracy_after_trial_1_hidden_and_cell{suffix}"] = both["score"] if both else None
     if f"{prefix}rpe" in neural:
         rpe = outcome_rpe(neural[f"{prefix}rpe"], behaviour, trials)
         out[f"rpe_by_trial{suffix}"] = rpe.pop("by_trial")

@@ -11,19 +11,9 @@ from typing import Any
 import numpy as np
 from matplotlib.lines import Line2D
 
+from metarl_jax import figures as shared  # figure helpers every task uses
 from metarl_jax.core.stats import sem
-from metarl_jax.figures import (
-    SEM_LABEL,
-    bar_panel,
-    bar_panel_handles,
-    draw,
-    figure_legend,
-    figures_of_run,
-    legend_right,
-    plt,
-    save_figure,
-    training_curve,
-)
+from metarl_jax.figures import plt
 from metarl_jax.tasks.two_step.neural import RPE_SOURCES
 
 PANELS = (
@@ -52,7 +42,7 @@ def stay_figure(path: Path, analysis: dict[str, Any]) -> None:
             ax.set_axis_off()
             continue
         per_seed = np.array([[np.nan if s[f"stay_{c}"] is None else s[f"stay_{c}"] for c in CELLS] for s in seeds])
-        bar_panel(ax, ["C", "R", "C", "R"], per_seed, COLORS, f"{title}\n({len(seeds)} seeds)")
+        shared.bar_panel(ax, ["C", "R", "C", "R"], per_seed, COLORS, f"{title}\n({len(seeds)} seeds)")
         ax.axvline(1.5, color="grey", lw=0.5)
         ax.text(0.5, -0.18, "rewarded", ha="center", transform=ax.get_xaxis_transform())
         ax.text(2.5, -0.18, "unrewarded", ha="center", transform=ax.get_xaxis_transform())
@@ -63,34 +53,34 @@ def stay_figure(path: Path, analysis: dict[str, Any]) -> None:
     axes[0].set_ylabel("P(repeat first-stage action)")
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in COLORS[:2]]
     labels = ["common transition (C)", "rare transition (R)"]
-    sem_handles, sem_labels = bar_panel_handles()
+    sem_handles, sem_labels = shared.bar_panel_handles()
     handles, labels = handles + sem_handles, labels + sem_labels
     if analysis.get("metarl", {}).get("seeds"):
         handles.append(Line2D([], [], color=REFERENCE_COLOR, ls="--", lw=2))
         labels.append(WANG2018_LABEL)
-    rect = figure_legend(fig, handles, labels, ncol=3, where="above", fontsize=9)
-    save_figure(fig, path, rect=rect)
+    rect = shared.figure_legend(fig, handles, labels, ncol=3, where="above", fontsize=9)
+    shared.save_figure(fig, path, rect=rect)
 
 
 def learning_figure(path: Path, metrics: list[dict[str, Any]], trials: int, bayes_per_trial: float | None) -> bool:
     """Reward per episode vs training episodes: a line per seed, the mean, Bayes-optimal dashed."""
     ref = {"Bayes-optimal": bayes_per_trial * trials, "chance": 0.5 * trials} if bayes_per_trial else None
     ylabel = f"reward per episode ({trials} trials)"
-    return training_curve(path, metrics, ylabel, "Two-step task: training", trials, ref)
+    return shared.training_curve(path, metrics, ylabel, "Two-step task: training", trials, ref)
 
 
 def plot_run(run_dir: Path) -> list[Path]:
     """Redraw every two-step figure of a run directory from its files."""
-    config, analysis, metrics, figures = figures_of_run(run_dir)
+    config, analysis, metrics, figures = shared.figures_of_run(run_dir)
     out: list[Path] = []
     if analysis:
-        draw(out, figures / "stay_probabilities.png", stay_figure, analysis)
+        shared.draw(out, figures / "stay_probabilities.png", stay_figure, analysis)
     bayes = (analysis or {}).get("bayes_optimal", {}).get("aggregate", {}).get("reward_per_trial", {}).get("mean")
     trials = config["env_params"]["trials_per_episode"]
-    draw(out, figures / "learning_curve.png", learning_figure, metrics, trials, bayes)
+    shared.draw(out, figures / "learning_curve.png", learning_figure, metrics, trials, bayes)
     neural = Path(run_dir) / "neural.json"
     if neural.exists():
-        draw(out, figures / "neural.png", neural_figure, json.loads(neural.read_text()))
+        shared.draw(out, figures / "neural.png", neural_figure, json.loads(neural.read_text()))
     return out
 
 
@@ -123,7 +113,7 @@ def neural_figure(path: Path, neural: dict[str, Any]) -> bool:
         _rpe_panel(right, seeds, sources)
     else:
         right.set_axis_off()
-    save_figure(fig, path)
+    shared.save_figure(fig, path)
     return True
 
 
@@ -132,23 +122,37 @@ def _rpe_per_seed(seeds: list[dict[str, Any]], prefix: str, suffix: str) -> np.n
     return np.stack([_per_seed(seeds, f"{prefix}_{c}{suffix}") for c in CELLS], axis=1)
 
 
+BELIEF_GROUPS = (("belief_r2", "belief b"), ("belief_history_r2", "b beyond the\nlast outcome"))  # key, group label
+
+
 def _belief_panel(ax, seeds: list[dict[str, Any]]) -> None:
-    """Bars (mean ± SEM) of the decoding R², untrained and trained, a line per seed, chance dashed."""
-    per_seed = np.stack([_per_seed(seeds, "belief_r2_untrained"), _per_seed(seeds, "belief_r2")], axis=1)
-    x = np.arange(2)
+    """Bars (mean ± SEM) of the decoding R² of the belief and of its part beyond the last outcome,
+    untrained and trained side by side, a line per seed, chance dashed."""
     colors = [RPE_COLORS["untrained"], RPE_COLORS["agent"]]
-    errs = [sem(per_seed[:, 0]), sem(per_seed[:, 1])]
-    ax.bar(x, np.nanmean(per_seed, 0), yerr=errs, capsize=4, color=colors, edgecolor="black", lw=0.6, label=SEM_LABEL)
-    for row in per_seed:
-        ax.plot(x, row, color="black", lw=0.7, alpha=0.6, marker="o", ms=3)
+    ticks, labels, lows = [], [], [0.0]
+    for g, (key, name) in enumerate(BELIEF_GROUPS):
+        per_seed = np.stack([_per_seed(seeds, f"{key}_untrained"), _per_seed(seeds, key)], axis=1)
+        if np.isnan(per_seed).all():
+            continue
+        x = 3 * g + np.arange(2)
+        errs = [sem(per_seed[:, 0]), sem(per_seed[:, 1])]
+        label = shared.SEM_LABEL if g == 0 else None
+        ax.bar(x, np.nanmean(per_seed, 0), yerr=errs, capsize=4, color=colors, edgecolor="black", lw=0.6, label=label)
+        for row in per_seed:
+            ax.plot(x, row, color="black", lw=0.7, alpha=0.6, marker="o", ms=3)
+        chance = float(np.nanmean(_per_seed(seeds, f"{key}_chance")))
+        ax.hlines(chance, x[0] - 0.4, x[1] + 0.4, color="grey", ls="--", lw=1)
+        ticks += list(x)
+        labels += ["untrained", "trained"]
+        ax.text(x.mean(), -0.13, name, ha="center", va="top", fontsize=8, transform=ax.get_xaxis_transform())
+        lows += [float(np.nanmin(per_seed)) - 0.05, chance - 0.05]
     ax.plot([], [], color="black", lw=0.7, marker="o", ms=3, label="one seed")
-    chance = float(np.nanmean(_per_seed(seeds, "belief_r2_chance")))
-    ax.axhline(chance, color="grey", ls="--", lw=1, label="chance (labels permuted by episode)")
-    ax.set_xticks(x, ["untrained", "trained"])
-    ax.set_ylim(min(0.0, float(np.nanmin(per_seed)) - 0.05, chance - 0.05), 1.0)
-    ax.set_ylabel("belief-decoding R² (held-out episodes)")
+    ax.plot([], [], color="grey", ls="--", lw=1, label="chance (labels permuted by episode)")
+    ax.set_xticks(ticks, labels, fontsize=8)
+    ax.set_ylim(min(lows), 1.0)
+    ax.set_ylabel("decoding R² from h (held-out episodes)")
     ax.set_title(f"Bayes-optimal belief P(S2 good) from h\n({len(seeds)} seeds)")
-    ax.legend(loc="upper left", fontsize=7)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize=7)
 
 
 def _rpe_panel(ax, seeds: list[dict[str, Any]], sources: dict[str, tuple[str, str]]) -> None:
@@ -165,5 +169,5 @@ def _rpe_panel(ax, seeds: list[dict[str, Any]], sources: dict[str, tuple[str, st
     ax.set_xticks(x, [c.replace("_", "\n") for c in CELLS])
     ax.set_xlabel("previous trial: transition × reward")
     ax.set_ylabel("prediction error at the outcome")
-    ax.set_title(f"Prediction error at the second-stage outcome\n(bars: {SEM_LABEL})")
-    legend_right(ax)
+    ax.set_title(f"Prediction error at the second-stage outcome\n(bars: {shared.SEM_LABEL})")
+    shared.legend_right(ax)

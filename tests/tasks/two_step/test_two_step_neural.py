@@ -14,6 +14,8 @@ from metarl_jax.tasks.two_step.baselines import bayes_optimal
 from metarl_jax.tasks.two_step.neural import (
     analyse_neural,
     bayes_belief,
+    belief_beyond_last_outcome,
+    last_outcome_groups,
     previous_trial_conditions,
     reference_prediction_errors,
 )
@@ -23,7 +25,8 @@ PARAMS = TwoStepParams()  # high 0.9, low 0.1, switch 0.025
 RPE_KEYS = [
     f"{p}_{c}{s}" for p, s in (("rpe", ""), ("rpe", "_untrained"), ("mf_rpe", ""), ("mb_rpe", "")) for c in CELLS
 ]
-BELIEF_KEYS = ["belief_r2", "belief_r2_untrained", "belief_r2_chance", "belief_r2_chance_untrained"]
+BELIEF_KEYS = [f"{k}{s}" for k in ("belief_r2", "belief_r2_chance", "belief_history_r2", "belief_history_r2_chance")
+               for s in ("", "_untrained")]  # fmt: skip
 
 
 def test_belief_matches_hand_computation():
@@ -49,6 +52,16 @@ def test_belief_equals_the_bayes_optimal_agents_state():
     np.testing.assert_allclose(bayes_belief(s2, r, params)[0], states, rtol=1e-5)
 
 
+def test_belief_beyond_the_last_outcome():
+    s2, r = np.array([[1, 2, 1, 1], [2, 1, 1, 2]]), np.array([[1.0, 0.0, 1.0, 0.0], [0.0, 0.0, 1.0, 1.0]])
+    groups = last_outcome_groups(s2, r)
+    assert groups.tolist() == [[0, 2, 3, 2], [0, 3, 1, 2]]  # 1 + 2·(state − 1) + rewarded, of trial k−1
+    belief = np.array([[0.5, 0.9, 0.2, 0.7], [0.5, 0.3, 0.6, 0.1]])
+    beyond = belief_beyond_last_outcome(belief, groups)
+    g2 = (0.9 + 0.7 + 0.1) / 3  # group 2's mean; group 3's is 0.25, groups 0 and 1 are constant
+    np.testing.assert_allclose(beyond, [[0, 0.9 - g2, -0.05, 0.7 - g2], [0, 0.05, 0, 0.1 - g2]], atol=1e-12)
+
+
 def test_reference_prediction_errors_by_hand():
     mf, mb = reference_prediction_errors(np.array([[0, 0, 1]]), np.array([[1, 2, 2]]), np.array([[1.0, 0.0, 1.0]]))
     # MF: Q[0] 0.5 -> 0.75 -> 0.375; Q[1] stays 0.5 until trial 2
@@ -65,7 +78,8 @@ def test_previous_trial_conditions():
 
 
 def _fake_recording(variant: str, episodes: int = 30, trials: int = 15, units: int = 8, seed: int = 0):
-    """Synthetic eval and neural arrays: the trained h carries the belief linearly, the untrained h is noise."""
+    """Synthetic eval and neural arrays: the trained h carries the belief and its part beyond the
+    last outcome linearly, the untrained h is noise."""
     rng = np.random.default_rng(seed)
     spt = 2 if variant == "two_stage" else 1
     steps = trials * spt
@@ -85,12 +99,14 @@ def _fake_recording(variant: str, episodes: int = 30, trials: int = 15, units: i
         trial_end = np.zeros((episodes, steps), bool)
         trial_end[:, spt - 1 :: spt] = True
         step |= {"reward": reward, "trial_end": trial_end, "action": rng.integers(0, 2, (episodes, steps))}
-        return step, bayes_belief(s2, r, PARAMS)
+        belief = bayes_belief(s2, r, PARAMS)
+        return step, belief, belief_beyond_last_outcome(belief, last_outcome_groups(s2, r))
 
-    trained, belief = behaviour()
-    untrained, _ = behaviour()
+    trained, belief, beyond = behaviour()
+    untrained, _, _ = behaviour()
     hidden = rng.normal(size=(episodes, steps, units)).astype(np.float32) * 0.01
     hidden[:, spt - 1 :: spt, 0] += belief
+    hidden[:, spt - 1 :: spt, 1] += beyond
     neural = {
         "hidden": hidden,
         "rpe": rng.normal(size=(episodes, steps)).astype(np.float32),
@@ -108,6 +124,7 @@ def test_analyse_neural_on_a_fake_recording(variant):
     assert all(isinstance(out[k], float) for k in BELIEF_KEYS + RPE_KEYS)
     assert out["belief_r2"] > 0.95  # the planted code is found at the trial ends
     assert out["belief_r2_untrained"] < 0.2 and out["belief_r2_chance"] < 0.2
+    assert out["belief_history_r2"] > 0.95 and out["belief_history_r2_untrained"] < 0.2
 
 
 def test_analyse_neural_without_hidden_keeps_the_prediction_errors():
