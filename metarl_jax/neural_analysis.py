@@ -9,19 +9,36 @@ the library decoding studies in neuroscience already use.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, Sequence
 
 import numpy as np
-import scipy.stats
-from sklearn.decomposition import PCA
-from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.metrics import accuracy_score, r2_score
-from sklearn.model_selection import GroupKFold
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+import scipy.special
 from threadpoolctl import threadpool_limits
 
 from metarl_jax.core.stats import sem
+
+
+def _sklearn() -> SimpleNamespace:
+    """The scikit-learn pieces used here, imported on first use: about 1 s at start-up that
+    only runs with --record need (every experiment script imports this module)."""
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.metrics import accuracy_score, r2_score
+    from sklearn.model_selection import GroupKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return SimpleNamespace(
+        PCA=PCA,
+        LogisticRegression=LogisticRegression,
+        Ridge=Ridge,
+        accuracy_score=accuracy_score,
+        r2_score=r2_score,
+        GroupKFold=GroupKFold,
+        make_pipeline=make_pipeline,
+        StandardScaler=StandardScaler,
+    )
 
 
 def episode_folds(groups: np.ndarray, num_folds: int = 5) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -29,7 +46,7 @@ def episode_folds(groups: np.ndarray, num_folds: int = 5) -> list[tuple[np.ndarr
     episode of each sample, so no episode is ever split between training and testing."""
     groups = np.asarray(groups)
     k = min(num_folds, len(np.unique(groups)))
-    return list(GroupKFold(n_splits=k).split(np.zeros(len(groups)), groups=groups))
+    return list(_sklearn().GroupKFold(n_splits=k).split(np.zeros(len(groups)), groups=groups))
 
 
 def _flatten(features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -48,10 +65,13 @@ def _cv_score(x: np.ndarray, y: np.ndarray, groups: np.ndarray, discrete: bool, 
         if discrete and len(np.unique(y[train])) < 2:  # one class only: predict it
             pred[test] = y[train][0]
             continue
-        model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000) if discrete else Ridge(alpha=1.0))
+        sk = _sklearn()
+        model = sk.make_pipeline(
+            sk.StandardScaler(), sk.LogisticRegression(max_iter=1000) if discrete else sk.Ridge(alpha=1.0)
+        )
         model.fit(x[train], y[train])
         pred[test] = model.predict(x[test])
-    return float(accuracy_score(y, pred)) if discrete else float(r2_score(y, pred))
+    return float(_sklearn().accuracy_score(y, pred)) if discrete else float(_sklearn().r2_score(y, pred))
 
 
 def decode(
@@ -86,7 +106,7 @@ def pca(hidden: np.ndarray, num_components: int = 3) -> dict[str, Any]:
     "trajectories" (E, T, k): each episode's path in the top components}."""
     e, t, h = hidden.shape
     k = min(num_components, h, e * t)
-    model = PCA(n_components=k).fit(hidden.reshape(e * t, h))
+    model = _sklearn().PCA(n_components=k).fit(hidden.reshape(e * t, h))
     return {
         "explained_variance_ratio": model.explained_variance_ratio_.tolist(),
         "trajectories": model.transform(hidden.reshape(e * t, h)).reshape(e, t, k),
@@ -109,7 +129,7 @@ def unit_coding(activity: np.ndarray, regressors: dict[str, np.ndarray], alpha: 
     se = np.sqrt(np.outer(np.diag(xtx_inv), s2))
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(se > 0, beta / se, 0.0)
-    p = 2 * scipy.stats.t.sf(np.abs(t), dof)
+    p = 2 * scipy.special.stdtr(dof, -np.abs(t))  # two-sided t-test (= 2 * scipy.stats.t.sf(|t|, dof))
     threshold = alpha / y.shape[1]
     significant = {n: p[i + 1] < threshold for i, n in enumerate(names)}
     return {

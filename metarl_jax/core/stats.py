@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
-import scipy.stats
+import scipy.special
 
 
 def aggregate(values: Sequence[Any]) -> dict[str, Any]:
@@ -35,7 +35,7 @@ def mean_ci95(x: Any) -> tuple[float, float]:
     n = x.size
     if n < 2:
         return float(x.mean()) if n else float("nan"), float("nan")
-    half = scipy.stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / np.sqrt(n)
+    half = scipy.special.stdtrit(n - 1, 0.975) * x.std(ddof=1) / np.sqrt(n)
     return float(x.mean()), float(half)
 
 

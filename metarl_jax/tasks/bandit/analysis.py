@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import scipy.stats
+import scipy.special
 
 from metarl_jax.core.stats import paired_difference
 
@@ -37,7 +37,7 @@ def regret_curve(regret: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mean = cum.mean(axis=0)
     if n < 2:
         return mean, np.full_like(mean, np.nan)
-    half = scipy.stats.t.ppf(0.975, n - 1) * cum.std(axis=0, ddof=1) / np.sqrt(n)
+    half = scipy.special.stdtrit(n - 1, 0.975) * cum.std(axis=0, ddof=1) / np.sqrt(n)
     return mean, half
 
 

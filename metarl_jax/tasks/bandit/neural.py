@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.stats
+import scipy.special
 
 from metarl_jax.neural_analysis import decode, pca
 from metarl_jax.tasks.bandit.env import DIFFICULTY_VALUES
@@ -67,8 +67,9 @@ def left_better_posterior(action: np.ndarray, reward: np.ndarray, step: int, par
     wins = [((a == arm) * r).sum(1)[:, None] for arm in (0, 1)]
     losses = [((a == arm) * (1.0 - r)).sum(1)[:, None] for arm in (0, 1)]
     if params.distribution == "independent":
-        density_left = scipy.stats.beta.pdf(GRID, 1 + wins[0], 1 + losses[0])
-        below_right = scipy.stats.beta.cdf(GRID, 1 + wins[1], 1 + losses[1])
+        a0, b0 = 1 + wins[0], 1 + losses[0]  # Beta posterior of arm 0: its density on the grid
+        density_left = np.exp((a0 - 1) * np.log(GRID) + (b0 - 1) * np.log1p(-GRID) - scipy.special.betaln(a0, b0))
+        below_right = scipy.special.betainc(1 + wins[1], 1 + losses[1], GRID)  # P(p_1 < grid)
         return np.clip((density_left * below_right).sum(1) * (GRID[1] - GRID[0]), 0.0, 1.0)
     values = DIFFICULTY_VALUES[params.difficulty]
     grid = GRID if values is None else np.asarray(values, np.float64)  # p of arm 0; arm 1 pays 1 − p
