@@ -22,11 +22,11 @@ RECORDED = {"hidden": ("hidden", "cell"), "value": ("value",), "policy": ("polic
 
 
 def record_fields(record: str | None) -> tuple[str, ...]:
-    """``--record`` -> the fields it asks for (``all``: every one); () when not recording."""
+    """``--record`` -> the fields it asks for (``all``: every one); () when not recording (``none``)."""
     if not record:
         return ()
     fields = [f.strip() for f in record.split(",")]
-    return tuple(f for f in RECORD_FIELDS if f != "all" and ("all" in fields or f in fields))
+    return tuple(f for f in RECORD_FIELDS if f not in ("all", "none") and ("all" in fields or f in fields))
 
 
 def recording_bytes(fields: tuple[str, ...], seeds: int, episodes: int, steps: int, hidden: int, actions: int) -> int:

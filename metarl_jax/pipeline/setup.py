@@ -146,7 +146,8 @@ def select_variant(spec: Experiment, argv: Sequence[str] | None) -> Experiment:
 def parse(spec: Experiment, argv: Sequence[str] | None, prog: str) -> Setup:
     """Flags -> validated Setup; exit 2 with one line on a bad value, before any compile."""
     env, env_defaults = spec.env_and_defaults()
-    sections = [("training", spec.train_defaults), ("run", RunConfig()), ("environment", env_defaults)]
+    run_defaults = RunConfig(record=spec.record_default)
+    sections = [("training", spec.train_defaults), ("run", run_defaults), ("environment", env_defaults)]
     smoke = [spec.smoke_train, {}, spec.smoke_env]
     if spec.variants:
         names = {name: factory().name for name, factory in spec.variants}

@@ -42,6 +42,11 @@ class Experiment:
     analyse_neural: Callable[[dict[str, np.ndarray], dict[str, np.ndarray], Any], dict[str, Any]] | None = None
     # Env params refused for training (raise ConfigError), e.g. Harlow's held-out objects.
     validate_training: Callable[[Any], None] | None = None
+    # What the run records when --record is not given ("all" for tasks whose results are the
+    # network's inside); `--record none` turns it off.
+    record_default: str | None = None
+    # The paper's targets beside ours -> summary.json["paper"] (omitted when empty).
+    paper: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def env_name(self) -> str:

@@ -105,6 +105,7 @@ def build_summary(
         "aggregate": analysis["metarl"]["aggregate"],
         **({"comparisons": analysis["comparisons"]} if "comparisons" in analysis else {}),
         **({"neural": _numbers_only(neural)} if neural else {}),
+        **({"paper": setup.spec.paper} if setup.spec.paper else {}),
     }
 
 

@@ -20,7 +20,7 @@ from metarl_jax.core.errors import (
 OPTIMIZERS = ("rmsprop", "adam")
 ENCODERS = ("none", "cnn")  # agent input encoders (LSTMActorCritic.encoder)
 EVAL_POLICIES = ("sample", "greedy")
-RECORD_FIELDS = ("hidden", "value", "policy", "rpe", "all")  # --record: what evaluation keeps per step
+RECORD_FIELDS = ("hidden", "value", "policy", "rpe", "all", "none")  # --record: what evaluation keeps per step
 MAX_SEED = 2**32 - 1  # seeds are uint32: seed + i for i < num_seeds must not wrap
 
 
@@ -114,7 +114,7 @@ class RunConfig:
         "smoke": "tiny sizes: the whole pipeline in seconds (tests, CI)",
         "cpu_devices": "XLA CPU devices the seeds are split over; none: one per core",
         "record": "also record, per evaluation step, the agent's inside into neural.npz: a comma list of "
-        "hidden, value, policy, rpe, or all (trained and untrained network)",
+        "hidden, value, policy, rpe, or all (trained and untrained network); none: record nothing",
         "record_max_gb": "refuse a --record whose arrays would exceed this many GiB",
         "compile_cache": "keep compiled programs in ~/.cache/metarl_jax/xla ($METARL_JAX_CACHE_DIR) for the next run",
     }
@@ -167,8 +167,8 @@ def validate_run_config(run: RunConfig, train: TrainConfig) -> None:
     Any seed count suits any device count: seeds are padded to split evenly (seed_layout)."""
     if run.record is not None:
         fields = [f.strip() for f in run.record.split(",")]
-        if not fields or any(f not in RECORD_FIELDS for f in fields):
-            raise ConfigError("record", run.record, f"a comma list of {', '.join(RECORD_FIELDS)}")
+        if not fields or any(f not in RECORD_FIELDS for f in fields) or ("none" in fields and len(fields) > 1):
+            raise ConfigError("record", run.record, f"a comma list of {', '.join(RECORD_FIELDS[:-1])}, or none")
     check_finite("record_max_gb", run.record_max_gb)
     if run.record_max_gb <= 0:
         raise ConfigError("record_max_gb", run.record_max_gb, "must be > 0")

@@ -1,6 +1,7 @@
 """``--record``: eval.npz unchanged by recording, neural.npz's format (trained and untrained
 networks), --eval-only recording of a finished run, and the flag's refusals before compiling."""
 
+import dataclasses
 import subprocess
 import sys
 import time
@@ -119,7 +120,7 @@ def test_record_fields_and_size():
     """--record's fields, the size estimate by hand, and what a subset keeps."""
     assert record_fields("value, rpe") == ("value", "rpe")
     assert record_fields("all") == ("hidden", "value", "policy", "rpe")
-    assert record_fields(None) == () and record_fields("") == ()
+    assert record_fields(None) == () and record_fields("") == () and record_fields("none") == ()
     # hand count: 2 networks x 4 bytes x S E T x (2H + 1 + A + 1)
     assert recording_bytes(("hidden", "value", "policy", "rpe"), 2, 3, 5, 7, 2) == 2 * 4 * 2 * 3 * 5 * (14 + 1 + 2 + 1)
     assert recording_bytes(("rpe",), 2, 3, 5, 7, 2) == 2 * 4 * 2 * 3 * 5
@@ -160,7 +161,7 @@ def test_size_refusal_script(tmp_path):
     assert elapsed < 60  # seconds: Python and JAX start, nothing is compiled or trained
 
 
-@pytest.mark.parametrize("value", ["nonsense", "hidden,nonsense", "all,"])
+@pytest.mark.parametrize("value", ["nonsense", "hidden,nonsense", "all,", "none,hidden"])
 def test_bad_record_exits_2_with_one_line(value, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         pipeline.main(EXPERIMENTS["two_step"](), ["--smoke", "--record", value, "--run-dir", str(tmp_path / "r")])
@@ -176,3 +177,15 @@ def test_bad_record_max_gb_exits_2_with_one_line(value, capsys):
         pipeline.parse(EXPERIMENTS["two_step"](), ["--smoke", "--record", "all", "--record-max-gb", value], "p")
     assert exc.value.code == 2
     assert "--record-max-gb" in _one_error_line(capsys)
+
+
+def test_record_default_of_an_experiment(capsys):
+    """An experiment's ``record_default`` is the flag's default (shown in --help); --record none
+    turns it off; experiments without one record nothing unless asked."""
+    spec = dataclasses.replace(EXPERIMENTS["two_step"](), record_default="all")
+    assert pipeline.parse(spec, ["--smoke"], "p").run.record == "all"
+    assert record_fields(pipeline.parse(spec, ["--smoke", "--record", "none"], "p").run.record) == ()
+    assert pipeline.parse(EXPERIMENTS["two_step"](), ["--smoke"], "p").run.record is None
+    with pytest.raises(SystemExit):
+        pipeline.parse(spec, ["--help"], "p")
+    assert "default: all" in " ".join(capsys.readouterr().out.split())

@@ -1,0 +1,4 @@
+"""Placeholder: the foraging task is being built (issue 21)."""
+
+ENVS: dict = {}
+EXPERIMENTS: dict = {}

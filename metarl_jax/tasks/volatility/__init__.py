@@ -1,0 +1,4 @@
+"""Placeholder: the volatility task is being built (issue 21)."""
+
+ENVS: dict = {}
+EXPERIMENTS: dict = {}
