@@ -8,15 +8,22 @@ network's own behaviour (``untrained__trial_end``, ...: it plays the same proble
 choices). Works for the symbolic task (with or without fixation) and for the pixel task, whose
 trials have varying length: every step is found from ``trial_index``/``trial_end``/``chosen_side``.
 
-**Which object is rewarded.** The label is whether the rewarded object is the one that stood on
-the LEFT in trial 1: fixed for the episode, the same for both networks (the problem is drawn by
-the episode key), and not the side of the current trial (each trial's side is redrawn), so a
-network can only read it from what it kept of trial 1's screen and outcome. The hidden state
-``h`` recorded at a step is computed from that step's screen and the previous step's action and
-reward, so ``h`` at trial k's choice (its ``trial_end`` step) knows the outcomes of trials
-1 … k−1: at trial 1 nothing can be decoded (chance), and ``rewarded_object_accuracy_after_trial_1``
-is the accuracy at trial 2's choice, the first choice made knowing trial 1's outcome. Logistic
-regression, 5 folds by episode, chance from permuting the episodes' labels
+**Which object is rewarded.** At trial k's choice (its ``trial_end`` step), which of the two
+objects on the screen is the rewarded one: the label is the rewarded object's side in that
+trial (``correct_side``; each trial's sides are redrawn, so the side alone carries nothing from
+one trial to the next). The hidden state ``h`` recorded at a step is computed from that step's
+screen and the previous step's action and reward, so ``h`` at trial k's choice knows the
+outcomes of trials 1 … k−1: at trial 1 nothing can be decoded (chance), and
+``rewarded_object_accuracy_after_trial_1`` is the accuracy at trial 2's choice, the first made
+knowing trial 1's outcome. A network can only get it right by joining what it kept of trial 1
+(which object paid) with the current screen; the policy reads the same ``h`` linearly, so this
+accuracy tracks the agent's own trial-2 accuracy, and the untrained network (same inputs) is the
+control for what the inputs alone give.
+**Memory of trial 1's layout** (``trial_1_layout_*``): a stricter, screen-free label, fixed for
+the episode: whether the rewarded object stood on the LEFT in trial 1. A network that keeps the
+rewarded object's identity (its features) rather than trial 1's sides need not code it
+linearly, so it is reported beside, from ``h`` and from ``h`` with the cell state ``c``.
+Logistic regression, 5 folds by episode, chance from permuting the episodes' labels
 (:func:`metarl_jax.neural_analysis.decode`).
 
 **RPE.** Mean |δ| at the outcome of trial k (its ``trial_end`` step with a choice,
@@ -66,16 +73,19 @@ def decode_rewarded_object(
     trials: int,
     permutations: int = PERMUTATIONS,
     first: int | None = None,
+    label: str = "current_side",
 ) -> list[dict[str, Any] | None]:
-    """Per trial k (of ``trials``; only the ``first`` ones if given): decoding of
-    :func:`rewarded_left_in_trial_1` from ``features`` (E, T, D) at trial k's choice step, over
-    the episodes where trial k ended ({"score", "chance", "chance_sd", "n"}; None with fewer than
+    """Per trial k (of ``trials``; only the ``first`` ones if given): decoding from ``features``
+    (E, T, D) at trial k's choice step, over the episodes where trial k ended, of the rewarded
+    object's side in that trial (``label="current_side"``) or of :func:`rewarded_left_in_trial_1`
+    (``"trial_1_layout"``) ({"score", "chance", "chance_sd", "n"}; None with fewer than
     :data:`MIN_EPISODES` episodes or a single class)."""
-    labels = rewarded_left_in_trial_1(behaviour)
     ends = trial_end_steps(behaviour, trials)
+    fixed = rewarded_left_in_trial_1(behaviour)
     out: list[dict[str, Any] | None] = []
     for k in range(trials if first is None else min(first, trials)):
         ended = ends[:, k] >= 0
+        labels = fixed if label == "trial_1_layout" else np.asarray(_at(behaviour["correct_side"], ends[:, k]))
         y = labels[ended]
         if y.size < MIN_EPISODES or np.unique(y).size < 2:
             out.append(None)
@@ -108,20 +118,22 @@ def _network_results(
     """One network's numbers (``suffix`` "" or "_untrained"), from what was recorded."""
     out: dict[str, Any] = {}
     if f"{prefix}hidden" in neural:
-        decoded = decode_rewarded_object(neural[f"{prefix}hidden"], behaviour, trials)
-        scores = [d["score"] if d else None for d in decoded]
-        out[f"rewarded_object_accuracy_by_trial{suffix}"] = scores
-        out[f"rewarded_object_chance_by_trial{suffix}"] = [d["chance"] if d else None for d in decoded]
-        out[f"rewarded_object_accuracy_after_trial_1{suffix}"] = scores[1] if trials > 1 else None
-        out[f"rewarded_object_chance_after_trial_1{suffix}"] = (
-            decoded[1]["chance"] if trials > 1 and decoded[1] else None
-        )
+        hidden = neural[f"{prefix}hidden"]
+        for name, label in (("rewarded_object", "current_side"), ("trial_1_layout", "trial_1_layout")):
+            decoded = decode_rewarded_object(hidden, behaviour, trials, label=label)
+            scores = [d["score"] if d else None for d in decoded]
+            out[f"{name}_accuracy_by_trial{suffix}"] = scores
+            out[f"{name}_chance_by_trial{suffix}"] = [d["chance"] if d else None for d in decoded]
+            out[f"{name}_accuracy_after_trial_1{suffix}"] = scores[1] if trials > 1 else None
+            out[f"{name}_chance_after_trial_1{suffix}"] = decoded[1]["chance"] if trials > 1 and decoded[1] else None
         if f"{prefix}cell" in neural and trials > 1:  # the LSTM's whole state: its memory c beside h
-            state = np.concatenate([neural[f"{prefix}hidden"], neural[f"{prefix}cell"]], axis=-1)
+            state = np.concatenate([hidden, neural[f"{prefix}cell"]], axis=-1)
             with warnings.catch_warnings():  # no permutations: its chance is NaN (mean of none), unused
                 warnings.simplefilter("ignore", RuntimeWarning)
-                both = decode_rewarded_object(state, behaviour, trials, permutations=0, first=2)[1]
-            out[f"rewarded_object_accuracy_after_trial_1_hidden_and_cell{suffix}"] = both["score"] if both else None
+                both = decode_rewarded_object(state, behaviour, trials, permutations=0, first=2, label="trial_1_layout")
+            out[f"trial_1_layout_accuracy_after_trial_1_hidden_and_cell{suffix}"] = (
+                both[1]["score"] if both[1] else None
+            )
     if f"{prefix}rpe" in neural:
         rpe = outcome_rpe(neural[f"{prefix}rpe"], behaviour, trials)
         out[f"rpe_by_trial{suffix}"] = rpe.pop("by_trial")
@@ -134,8 +146,9 @@ def _network_results(
 def analyse_neural(behaviour: dict[str, np.ndarray], neural: dict[str, np.ndarray], params: Any) -> dict[str, Any]:
     """Every Harlow neural number of one seed, trained and untrained (``_untrained``) side by side:
     ``rewarded_object_accuracy_after_trial_1`` (and its permutation chance), the accuracy and
-    chance per trial (lists), ``rpe_trial_1`` / ``rpe_trial_2`` (mean |δ| at the outcome), |δ|
-    per trial and signed δ at trials 1 and 2 by correct / incorrect choice."""
+    chance per trial (lists), the same for ``trial_1_layout_*`` (and from h with c),
+    ``rpe_trial_1`` / ``rpe_trial_2`` (mean |δ| at the outcome), |δ| per trial and signed δ at
+    trials 1 and 2 by correct / incorrect choice."""
     trials = int(params.trials_per_episode)
     untrained_behaviour = {k[len(UNTRAINED) :]: v for k, v in neural.items() if k.startswith(UNTRAINED)}
     untrained_behaviour = {**behaviour, **untrained_behaviour}  # the problem's own keys where not recorded

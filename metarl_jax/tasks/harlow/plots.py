@@ -75,8 +75,9 @@ def _mean_sem_line(ax, values: np.ndarray, label: str, **style) -> None:
 
 
 def neural_figure(path: Path, neural: dict[str, Any]) -> bool | None:
-    """Left: which object is rewarded (was it the one on the left in trial 1?) decoded from
-    ``h`` at each trial's choice, trained vs untrained, with the permutation chance; right: mean
+    """Left: which object on the screen is the rewarded one, decoded from ``h`` at each trial's
+    choice, trained vs untrained, with the permutation chance, and the trained network's memory of
+    trial 1's layout (was the rewarded object on the left then?) from h and from h and c; right: mean
     |δ| at each trial's outcome (trial 1 vs 2: the trained agent predicts after one trial).
     False (nothing drawn) when neural.json has neither."""
     first = neural["seeds"][0]
@@ -93,15 +94,19 @@ def neural_figure(path: Path, neural: dict[str, Any]) -> bool | None:
         _mean_sem_line(left, _per_seed(neural, "rewarded_object_accuracy_by_trial_untrained"), labels[1], **untrained)
         chance = np.nanmean(_per_seed(neural, "rewarded_object_chance_by_trial"), axis=0)
         left.plot(np.arange(1, chance.size + 1), chance, ":", color="grey", lw=1.5, label="chance (labels permuted)")
-        both = [s.get("rewarded_object_accuracy_after_trial_1_hidden_and_cell") for s in neural["seeds"]]
+        if "trial_1_layout_accuracy_by_trial" in first:
+            layout = {"color": "tab:blue", "lw": 1.2, "ls": "--", "marker": "^", "ms": 3}
+            label = "trained: was it left in trial 1? (from h)"
+            _mean_sem_line(left, _per_seed(neural, "trial_1_layout_accuracy_by_trial"), label, **layout)
+        both = [s.get("trial_1_layout_accuracy_after_trial_1_hidden_and_cell") for s in neural["seeds"]]
         if any(v is not None for v in both):
             left.plot([2] * n, np.array(both, dtype=float), "D", color="tab:blue", ms=4, alpha=0.7,
-                      label="trained, decoded from h and c (each seed)")  # fmt: skip
+                      label="trained: was it left in trial 1? (from h and c, each seed)")  # fmt: skip
         left.set_ylim(0.35, 1.02)
         left.set_xticks(np.arange(1, chance.size + 1))
         left.set_xlabel("trial k of the problem (decoded at its choice: outcomes of 1..k−1 seen)")
         left.set_ylabel("decoding accuracy (held-out episodes)")
-        left.set_title("Rewarded object = the one left in trial 1?\nlogistic decoding from h", fontsize=10)
+        left.set_title("Which object on the screen is rewarded?\nlogistic decoding from h", fontsize=10)
     if has_rpe:
         _mean_sem_line(right, _per_seed(neural, "rpe_by_trial"), labels[0], **trained)
         _mean_sem_line(right, _per_seed(neural, "rpe_by_trial_untrained"), labels[1], **untrained)

@@ -19,7 +19,11 @@ KEYS = {
     "rewarded_object_chance_by_trial",
     "rewarded_object_accuracy_after_trial_1",
     "rewarded_object_chance_after_trial_1",
-    "rewarded_object_accuracy_after_trial_1_hidden_and_cell",
+    "trial_1_layout_accuracy_by_trial",
+    "trial_1_layout_chance_by_trial",
+    "trial_1_layout_accuracy_after_trial_1",
+    "trial_1_layout_chance_after_trial_1",
+    "trial_1_layout_accuracy_after_trial_1_hidden_and_cell",
     "rpe_by_trial",
     "rpe_trial_1",
     "rpe_trial_2",
@@ -34,8 +38,9 @@ NUMBERS = {k for k in ALL_KEYS if "by_trial" not in k}
 
 def synthetic(episodes: int = 240, units: int = 6, seed: int = 0):
     """A symbolic Harlow recording (one step per trial) whose trained hidden state carries, from
-    trial 2's choice on, whether the rewarded object stood on the left in trial 1 (unit 0: ±1
-    plus noise); the untrained one is noise. δ at the outcome: ±1 at trial 1, ±0.25 at trial 2."""
+    trial 2's choice on, the rewarded object's side in the current trial (unit 1) and, weaker,
+    whether it stood on the left in trial 1 (unit 0: ±0.3 plus noise); the untrained one is
+    noise. δ at the outcome: ±1 at trial 1, ±0.25 at trial 2."""
     rng = np.random.default_rng(seed)
     sides = rng.integers(0, 2, (episodes, TRIALS))
     chosen = rng.integers(0, 2, (episodes, TRIALS))
@@ -49,7 +54,8 @@ def synthetic(episodes: int = 240, units: int = 6, seed: int = 0):
     }
     left_in_1 = (sides[:, 0] == 0).astype(float)
     hidden = rng.normal(0.0, 0.3, (episodes, TRIALS, units))
-    hidden[:, 1:, 0] += (2 * left_in_1 - 1)[:, None]
+    hidden[:, 1:, 0] += 0.3 * (2 * left_in_1 - 1)[:, None]
+    hidden[:, 1:, 1] += 2 * sides[:, 1:] - 1
     scale = np.array([1.0, 0.25, 0.25, 0.25, 0.25, 0.25])
     rpe = np.where(chosen == sides, 1.0, -1.0) * scale
     neural = {
@@ -69,7 +75,9 @@ def test_planted_code_is_recovered_and_every_key_returned():
     out = analyse_neural(behaviour, neural, HarlowParams())
     assert set(out) == ALL_KEYS
     assert out["rewarded_object_accuracy_after_trial_1"] > 0.95  # the planted code
-    assert out["rewarded_object_accuracy_after_trial_1_hidden_and_cell"] > 0.9
+    assert 0.6 < out["trial_1_layout_accuracy_after_trial_1"] < 0.95  # the weaker planted code
+    assert out["trial_1_layout_accuracy_after_trial_1_hidden_and_cell"] > 0.6
+    assert out["trial_1_layout_accuracy_by_trial"][0] < 0.7
     acc = out["rewarded_object_accuracy_by_trial"]
     assert len(acc) == TRIALS and acc[1] == out["rewarded_object_accuracy_after_trial_1"]
     assert acc[0] < 0.7 and min(acc[1:]) > 0.95  # trial 1's choice knows no outcome yet
@@ -87,7 +95,8 @@ def test_only_what_was_recorded_is_analysed():
     behaviour, neural = synthetic(episodes=40)
     rpe_only = {k: v for k, v in neural.items() if "hidden" not in k and "cell" not in k}
     out = analyse_neural(behaviour, rpe_only, HarlowParams())
-    assert not any(k.startswith("rewarded_object") for k in out) and "rpe_trial_2_untrained" in out
+    assert not any(k.startswith(("rewarded_object", "trial_1_layout")) for k in out)
+    assert "rpe_trial_2_untrained" in out
 
 
 def test_trials_of_varying_length_pixel_style():
