@@ -149,6 +149,7 @@ OBSERVATION_BOUNDS: dict[str, Callable[[Any, Any], Bounds]] = {
     "harlow": _harlow_observation,  # features of the objects on screen, or a blank screen
     "harlow_fixation": _harlow_observation,  # ... + the fixation cue unit
     "harlow_pixels": lambda env, params: (0.0, 1.0),  # RGB screen
+    "foraging": lambda env, params: (0.0, 0.0),  # zeros (1,)
 }
 
 
@@ -192,6 +193,12 @@ STATE_BOUNDS: dict[str, Callable[[Any, Any], dict[str, Bounds]]] = {
     "harlow": _harlow_state,
     "harlow_fixation": _harlow_state,
     "harlow_pixels": _harlow_pixels_state,
+    "foraging": lambda env, params: {
+        "base_probs": (0.0, 1.0),
+        "baited": (0, 1),  # int32 0/1 per option
+        "since_chosen": (0, params.trials_per_episode),
+        "trial": (0, params.trials_per_episode),
+    },
 }
 
 
