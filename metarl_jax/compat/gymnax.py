@@ -35,8 +35,10 @@ object pools and 0, the blank screen; about ±4 with the defaults), so ``sample(
 finite; ``state_space`` a ``Dict`` with one space per field of the task's state
 (``Discrete`` for scalar counters and flags, :class:`IntBox` / ``Box`` for arrays), each
 range holding every state reachable with valid actions (a superset where a field's values
-skip some: two-step's ``good_state`` is 1 or 2). Envs this module does not know get an
-unbounded observation Box and no state space (NotImplementedError, as gymnax's default).
+skip some: two-step's ``good_state`` is 1 or 2). An env may declare its own bounds with
+``observation_bounds(params) -> (low, high)`` and ``state_bounds(params) -> {field: (low,
+high)}`` (the tasks added after the first three do); envs with neither get an unbounded
+observation Box and no state space (NotImplementedError, as gymnax's default).
 
 Out-of-range actions. gymnax's ``step`` is compiled, so it cannot raise: an action outside
 ``[0, num_actions)`` goes to our env's step unchanged and its result is the task's
@@ -149,7 +151,6 @@ OBSERVATION_BOUNDS: dict[str, Callable[[Any, Any], Bounds]] = {
     "harlow": _harlow_observation,  # features of the objects on screen, or a blank screen
     "harlow_fixation": _harlow_observation,  # ... + the fixation cue unit
     "harlow_pixels": lambda env, params: (0.0, 1.0),  # RGB screen
-    "foraging": lambda env, params: (0.0, 0.0),  # zeros (1,)
 }
 
 
@@ -193,12 +194,6 @@ STATE_BOUNDS: dict[str, Callable[[Any, Any], dict[str, Bounds]]] = {
     "harlow": _harlow_state,
     "harlow_fixation": _harlow_state,
     "harlow_pixels": _harlow_pixels_state,
-    "foraging": lambda env, params: {
-        "base_probs": (0.0, 1.0),
-        "baited": (0, 1),  # int32 0/1 per option
-        "since_chosen": (0, params.trials_per_episode),
-        "trial": (0, params.trials_per_episode),
-    },
 }
 
 
@@ -269,16 +264,20 @@ class GymnaxEnv(_gx_env.Environment):
     def observation_space(self, params: Any = None) -> Any:
         """A Box holding every observation (finite for every registered task; module docstring)."""
         params = self._params if params is None else params
-        bounds = OBSERVATION_BOUNDS.get(self.env.name)
+        own = getattr(self.env, "observation_bounds", None)  # newer tasks declare their own
+        bounds = OBSERVATION_BOUNDS.get(self.env.name, None if own is None else lambda env, p: own(p))
         low, high = (-jnp.inf, jnp.inf) if bounds is None else bounds(self.env, params)
         return _gx_spaces.Box(low, high, tuple(self.env.observation_shape(params)), jnp.float32)
 
     def state_space(self, params: Any = None) -> Any:
         """A ``Dict`` of the state's fields, each space holding every value the field takes."""
         params = self._params if params is None else params
-        if self.env.name not in STATE_BOUNDS:
-            raise NotImplementedError(f"no state bounds known for {self.env.name!r} (add them to STATE_BOUNDS)")
-        bounds = STATE_BOUNDS[self.env.name](self.env, params)
+        if hasattr(self.env, "state_bounds"):  # newer tasks declare their own
+            bounds = self.env.state_bounds(params)
+        elif self.env.name in STATE_BOUNDS:
+            bounds = STATE_BOUNDS[self.env.name](self.env, params)
+        else:
+            raise NotImplementedError(f"no state bounds known for {self.env.name!r} (give the env state_bounds())")
         state = jax.eval_shape(lambda key: self.env.reset(key, params)[1], jax.random.key(0))
         fields = [f.name for f in dataclasses.fields(state)]
         if set(fields) != set(bounds):

@@ -93,6 +93,15 @@ class Foraging(EnvironmentBase):
     def observation_shape(self, params: ForagingParams) -> tuple[int, ...]:
         return (1,)
 
+    def observation_bounds(self, params: ForagingParams) -> tuple[float, float]:
+        """Every observation's (low, high), for gymnax's spaces (metarl_jax.compat): zeros."""
+        return 0.0, 0.0
+
+    def state_bounds(self, params: ForagingParams) -> dict[str, tuple[float, float]]:
+        """Each state field's (low, high) over every reachable state (metarl_jax.compat)."""
+        n = params.trials_per_episode
+        return {"base_probs": (0.0, 1.0), "baited": (0, 1), "since_chosen": (0, n), "trial": (0, n)}
+
     def num_steps(self, params: ForagingParams) -> int:
         return params.trials_per_episode
 
