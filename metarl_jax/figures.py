@@ -31,6 +31,12 @@ def read_run(run_dir: Path) -> tuple[dict, dict | None, list[dict]]:
     return config, analysis, metrics
 
 
+def read_neural(run_dir: Path) -> dict | None:
+    """neural.json of a run directory (a ``--record`` run's analysis), or None."""
+    path = Path(run_dir) / "neural.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
 def figures_of_run(run_dir: Path) -> tuple[dict, dict | None, list[dict], Path]:
     """:func:`read_run` and the run's figures/ directory (created)."""
     config, analysis, metrics = read_run(run_dir)

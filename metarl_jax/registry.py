@@ -9,7 +9,14 @@ from metarl_jax.core.errors import ConfigError
 from metarl_jax.pipeline.spec import Experiment
 from metarl_jax.tasks import bandit, foraging, harlow, inferred_value, two_step, volatility
 
-TASKS = (bandit, foraging, harlow, inferred_value, two_step, volatility)  # each exports ENVS and EXPERIMENTS: {name: factory}
+TASKS = (
+    bandit,
+    foraging,
+    harlow,
+    inferred_value,
+    two_step,
+    volatility,
+)  # each exports ENVS and EXPERIMENTS: {name: factory}
 
 ENVS: dict[str, Callable[[], Any]] = {name: f for task in TASKS for name, f in task.ENVS.items()}
 EXPERIMENTS: dict[str, Callable[[], Experiment]] = {name: f for task in TASKS for name, f in task.EXPERIMENTS.items()}

@@ -4,7 +4,6 @@ Reads analysis.json, neural.json, neural.npz and eval.npz (or the table's rows);
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -70,9 +69,9 @@ def plot_run(run_dir: Path) -> list[Path]:
         shared.draw(out, figures / "cumulative_regret.png", regret_figure, analysis)
     curve = ("reward per trial (training)", "Bandit: training", 1.0, {"chance": 0.5})
     shared.draw(out, figures / "learning_curve.png", shared.training_curve, metrics, *curve)
-    neural_json = Path(run_dir) / "neural.json"
-    if neural_json.exists() and (Path(run_dir) / "neural.npz").exists():
-        shared.draw(out, figures / "neural.png", neural_figure, run_dir, json.loads(neural_json.read_text()))
+    neural = shared.read_neural(run_dir)
+    if neural and (Path(run_dir) / "neural.npz").exists():
+        shared.draw(out, figures / "neural.png", neural_figure, run_dir, neural)
     return out
 
 

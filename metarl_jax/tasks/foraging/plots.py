@@ -4,7 +4,6 @@ and the learning curve. Reads analysis.json, neural.json and metrics.jsonl; neve
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -112,8 +111,7 @@ def learning_figure(path: Path, metrics: list[dict[str, Any]], trials: int) -> b
 def plot_run(run_dir: Path) -> list[Path]:
     """Redraw every foraging figure of a run directory from its files."""
     config, analysis, metrics, figures = shared.figures_of_run(run_dir)
-    neural_path = Path(run_dir) / "neural.json"
-    neural = json.loads(neural_path.read_text()) if neural_path.exists() else None
+    neural = shared.read_neural(run_dir)
     out: list[Path] = []
     if analysis:
         shared.draw(out, figures / "foraging.png", foraging_figure, analysis, neural)

@@ -8,7 +8,6 @@ actions. Reads analysis.json, neural.json, metrics.jsonl, config.json and eval.n
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -139,9 +138,9 @@ def plot_run(run_dir: Path) -> list[Path]:
         chance = {"chance": guess}
     curve = ("reward per trial (training objects)", "Harlow task: training", 1.0, chance)
     shared.draw(out, figures / "learning_curve.png", shared.training_curve, metrics, *curve)
-    neural_path = Path(run_dir) / "neural.json"
-    if neural_path.exists():
-        shared.draw(out, figures / "neural.png", neural_figure, json.loads(neural_path.read_text()))
+    neural = shared.read_neural(run_dir)
+    if neural:
+        shared.draw(out, figures / "neural.png", neural_figure, neural)
     return out
 
 

@@ -4,7 +4,6 @@ Reads analysis.json, metrics.jsonl and neural.json; never trains."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +77,9 @@ def plot_run(run_dir: Path) -> list[Path]:
     bayes = (analysis or {}).get("bayes_optimal", {}).get("aggregate", {}).get("reward_per_trial", {}).get("mean")
     trials = config["env_params"]["trials_per_episode"]
     shared.draw(out, figures / "learning_curve.png", learning_figure, metrics, trials, bayes)
-    neural = Path(run_dir) / "neural.json"
-    if neural.exists():
-        shared.draw(out, figures / "neural.png", neural_figure, json.loads(neural.read_text()))
+    neural = shared.read_neural(run_dir)
+    if neural:
+        shared.draw(out, figures / "neural.png", neural_figure, neural)
     return out
 
 

@@ -4,7 +4,6 @@ the learning curve. Reads analysis.json, neural.json and metrics.jsonl; never tr
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +158,7 @@ def plot_run(run_dir: Path) -> list[Path]:
         shared.draw(out, figures / "learning_rates.png", learning_rate_figure, analysis)
     curve = ("reward per trial (training)", "Volatility: training", 1.0, {"chance": 0.5})
     shared.draw(out, figures / "learning_curve.png", shared.training_curve, metrics, *curve)
-    neural_json = Path(run_dir) / "neural.json"
-    if neural_json.exists():
-        shared.draw(out, figures / "neural.png", neural_figure, json.loads(neural_json.read_text()))
+    neural = shared.read_neural(run_dir)
+    if neural:
+        shared.draw(out, figures / "neural.png", neural_figure, neural)
     return out
