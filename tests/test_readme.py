@@ -41,7 +41,7 @@ def run_examples(workdir: Path) -> int:
     Run-size flags give way to --smoke sizes, except on --resume lines, where a run's size
     is the point; there --total-episodes extends the smoke run to twice its size."""
     os.chdir(workdir)
-    ran = 0
+    ran, done = 0, set()
     for line in _commands():
         if "XLA_FLAGS" in line or "pip install" in line or "--table" in line:
             continue  # multi-device: tests/training/test_devices.py; installs: CI itself; bandit tables:
@@ -55,6 +55,10 @@ def run_examples(workdir: Path) -> int:
         if argv[0] == "python" and script and script.group(1) in EXPERIMENTS:
             spec = EXPERIMENTS[script.group(1)]()
             args = argv[2:] if "--resume" in argv else without_flags(argv[2:], RUN_SIZE_FLAGS)
+            same = (script.group(1), tuple(a for a in args if a != "--smoke"))  # every run is --smoke here
+            if same in done:
+                continue  # e.g. `experiments/foraging.py` and `... --smoke`: one run
+            done.add(same)
             if "--resume" in args and "--total-episodes" in args:
                 extended = str(2 * spec.smoke_train["total_episodes"])
                 args = [*without_flags(args, ["--total-episodes"]), "--total-episodes", extended]
