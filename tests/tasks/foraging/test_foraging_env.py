@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from env_rollouts import random_action_episode
 
 from metarl_jax.core.errors import ConfigError
 from metarl_jax.registry import make
@@ -31,17 +32,7 @@ SIGMAS = 5.0
 
 def _episode(key: jax.Array, params: ForagingParams) -> dict:
     """One episode under uniformly random actions -> step arrays (T, ...) and the reset's base probs."""
-    k_reset, k_steps, k_act = jax.random.split(key, 3)
-    _, state0 = ENV.reset(k_reset, params)
-    n = ENV.num_steps(params)
-    actions = jax.random.bernoulli(k_act, 0.5, (n,)).astype(jnp.int32)
-
-    def body(state, xs):
-        k, a = xs
-        obs, state, reward, terminated, truncated, info = ENV.step(k, state, a, params)
-        return state, dict(obs=obs, reward=reward, terminated=terminated, truncated=truncated, action=a, info=info)
-
-    _, steps = jax.lax.scan(body, state0, (jax.random.split(k_steps, n), actions))
+    obs0, state0, steps = random_action_episode(ENV, key, params)
     return dict(base0=state0.base_probs, **steps)
 
 

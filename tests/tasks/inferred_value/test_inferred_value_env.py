@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from env_rollouts import random_action_episode
 
 from metarl_jax.core.errors import ConfigError
 from metarl_jax.registry import make
@@ -34,17 +35,7 @@ INFO_KEYS = ("stage", "target", "good_target", "target_value", "trial_in_block",
 
 def _episode(key: jax.Array, params: InferredValueParams) -> dict:
     """One episode, random actions (ignored by the env) -> step arrays (T, ...) and the reset."""
-    k_reset, k_steps, k_act = jax.random.split(key, 3)
-    obs0, state0 = ENV.reset(k_reset, params)
-    n = ENV.num_steps(params)
-    actions = jax.random.bernoulli(k_act, 0.5, (n,)).astype(jnp.int32)
-
-    def body(state, xs):
-        k, a = xs
-        obs, state, reward, terminated, truncated, info = ENV.step(k, state, a, params)
-        return state, dict(obs=obs, reward=reward, terminated=terminated, truncated=truncated, info=info)
-
-    _, steps = jax.lax.scan(body, state0, (jax.random.split(k_steps, n), actions))
+    obs0, state0, steps = random_action_episode(ENV, key, params)
     return dict(obs0=obs0, **steps)
 
 

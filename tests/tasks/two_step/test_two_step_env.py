@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from env_rollouts import random_action_episode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,18 +71,7 @@ def _params(variant: str, param_set: str = "default", **extra) -> TwoStepParams:
 
 def _episode(key: jax.Array, params: TwoStepParams) -> dict:
     """One episode with uniformly random actions -> step-level arrays (steps, ...)."""
-    k_reset, k_steps, k_act = jax.random.split(key, 3)
-    obs0, state0 = ENV.reset(k_reset, params)
-    n = ENV.num_steps(params)
-    actions = jax.random.bernoulli(k_act, 0.5, (n,)).astype(jnp.int32)
-
-    def body(state, xs):
-        k, a = xs
-        obs, state, reward, terminated, truncated, info = ENV.step(k, state, a, params)
-        out = dict(obs=obs, reward=reward, terminated=terminated, truncated=truncated, action=a, info=info)
-        return state, out
-
-    _, steps = jax.lax.scan(body, state0, (jax.random.split(k_steps, n), actions))
+    obs0, state0, steps = random_action_episode(ENV, key, params)
     return dict(obs0=obs0, good0=state0.good_state, **steps)
 
 

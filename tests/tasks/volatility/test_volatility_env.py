@@ -26,6 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from env_rollouts import random_action_episode
 
 from metarl_jax.core.errors import ConfigError
 from metarl_jax.registry import make, registered_envs
@@ -42,17 +43,7 @@ INFO_KEYS = {"arm_probs", "volatile", "good_option", "switch_prob", "trial_index
 
 def _episode(key: jax.Array, params: VolatilityParams) -> dict:
     """One episode with uniformly random actions -> step arrays (T, ...)."""
-    k_reset, k_steps, k_act = jax.random.split(key, 3)
-    obs0, state0 = ENV.reset(k_reset, params)
-    n = ENV.num_steps(params)
-    actions = jax.random.bernoulli(k_act, 0.5, (n,)).astype(jnp.int32)
-
-    def body(state, xs):
-        k, a = xs
-        obs, state, reward, terminated, truncated, info = ENV.step(k, state, a, params)
-        return state, dict(obs=obs, reward=reward, terminated=terminated, truncated=truncated, action=a, info=info)
-
-    _, steps = jax.lax.scan(body, state0, (jax.random.split(k_steps, n), actions))
+    obs0, state0, steps = random_action_episode(ENV, key, params)
     return dict(obs0=obs0, **steps)
 
 
