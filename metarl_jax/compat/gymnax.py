@@ -264,9 +264,12 @@ class GymnaxEnv(_gx_env.Environment):
     def observation_space(self, params: Any = None) -> Any:
         """A Box holding every observation (finite for every registered task; module docstring)."""
         params = self._params if params is None else params
-        own = getattr(self.env, "observation_bounds", None)  # newer tasks declare their own
-        bounds = OBSERVATION_BOUNDS.get(self.env.name, None if own is None else lambda env, p: own(p))
-        low, high = (-jnp.inf, jnp.inf) if bounds is None else bounds(self.env, params)
+        if hasattr(self.env, "observation_bounds"):  # newer tasks declare their own
+            low, high = self.env.observation_bounds(params)
+        elif self.env.name in OBSERVATION_BOUNDS:
+            low, high = OBSERVATION_BOUNDS[self.env.name](self.env, params)
+        else:
+            low, high = -jnp.inf, jnp.inf
         return _gx_spaces.Box(low, high, tuple(self.env.observation_shape(params)), jnp.float32)
 
     def state_space(self, params: Any = None) -> Any:
