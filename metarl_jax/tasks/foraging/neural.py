@@ -78,23 +78,26 @@ def coding_fractions(
     hidden: np.ndarray, action: np.ndarray, reward: np.ndarray, alpha: float
 ) -> dict[str, dict[str, float]]:
     """h (E, T, H) at trials 1..T−1 -> {"significant": {variable: fraction of units},
-    "coding": {variable: fraction significant and modulated by >= MIN_MODULATION}}."""
+    "coding": {variable: fraction significant and modulated by >= MIN_MODULATION},
+    "strongest": {variable: the largest modulation of a significant unit}}."""
     h = np.asarray(hidden, np.float64)[:, 1:]
     regressors = coding_regressors(action, reward, alpha)
     result = unit_coding(h.reshape(-1, h.shape[-1]), regressors, ALPHA)
     spans = regressor_spans(regressors)
-    coding = {
-        v: float(np.mean(result["significant"][v] & (np.abs(result["coef"][v]) * spans[v] >= MIN_MODULATION)))
-        for v in VARIABLES
-    }
-    return {"significant": result["fraction"], "coding": coding}
+    modulation = {v: np.abs(result["coef"][v]) * spans[v] for v in VARIABLES}
+    coding = {v: float(np.mean(result["significant"][v] & (modulation[v] >= MIN_MODULATION))) for v in VARIABLES}
+    strongest = {v: float(np.max(np.where(result["significant"][v], modulation[v], 0.0))) for v in VARIABLES}
+    return {"significant": result["fraction"], "coding": coding, "strongest": strongest}
 
 
 def analyse_neural(behaviour: dict[str, np.ndarray], neural: dict[str, np.ndarray], params: Any = None) -> dict:
     """One seed: ``coding_<variable>`` and ``significant_<variable>`` (fractions of units, the
     module's two criteria), each also ``..._untrained``; ``more_coding_in_trained`` and
-    ``more_significant_in_trained`` (every variable, trained > untrained); ``rw_alpha_for_value``
-    (the fitted α behind the value regressor). Empty without ``hidden``."""
+    ``more_significant_in_trained`` (every variable, trained > untrained);
+    ``coding_<variable>_trained_minus_untrained`` (its mean and SEM over seeds in the summary);
+    ``strongest_<variable>`` (and ``_untrained``): the largest modulation of any significant unit,
+    which says whether the floor sits inside a network's range; ``rw_alpha_for_value`` (the
+    fitted α behind the value regressor). Empty without ``hidden``."""
     if "hidden" not in neural:
         return {}
     alpha = fit_choices(behaviour["action"], behaviour["reward"])["alpha"]
@@ -107,5 +110,8 @@ def analyse_neural(behaviour: dict[str, np.ndarray], neural: dict[str, np.ndarra
         out |= {f"{kind}_{v}": trained[kind][v] for v in VARIABLES}
         out |= {f"{kind}_{v}_untrained": untrained[kind][v] for v in VARIABLES}
         out[f"more_{kind}_in_trained"] = all(trained[kind][v] > untrained[kind][v] for v in VARIABLES)
+    out |= {f"coding_{v}_trained_minus_untrained": trained["coding"][v] - untrained["coding"][v] for v in VARIABLES}
+    out |= {f"strongest_{v}": trained["strongest"][v] for v in VARIABLES}
+    out |= {f"strongest_{v}_untrained": untrained["strongest"][v] for v in VARIABLES}
     out["rw_alpha_for_value"] = alpha
     return out

@@ -66,6 +66,9 @@ def test_coding_criteria_on_built_units():
     for v in VARIABLES[1:]:
         assert out["significant"][v] == pytest.approx(1 / units), v
         assert out["coding"][v] == pytest.approx(1 / units), v
+    spans = regressor_spans(coding_regressors(a, r, 0.3))
+    for v in VARIABLES:  # the strong unit's gain times the regressor's span
+        assert out["strongest"][v] == pytest.approx(strong * spans[v], rel=0.02), v
 
 
 def test_analyse_neural_trained_vs_untrained():
@@ -89,4 +92,10 @@ def test_analyse_neural_trained_vs_untrained():
         assert out[f"coding_{v}"] == pytest.approx(0.25) and out[f"coding_{v}_untrained"] == 0.0, v
         assert out[f"significant_{v}"] == pytest.approx(0.25) and out[f"significant_{v}_untrained"] == 0.25, v
     assert out["more_coding_in_trained"] and not out["more_significant_in_trained"]
+    for v in VARIABLES:
+        assert out[f"coding_{v}_trained_minus_untrained"] == pytest.approx(0.25), v
+        assert out[f"strongest_{v}"] == pytest.approx(3 * MIN_MODULATION, rel=0.02), v
+        untrained_span = regressor_spans(coding_regressors(ua, ur, alpha))[v]  # its own history's span
+        expected = MIN_MODULATION / 10 / spans[v] * untrained_span
+        assert out[f"strongest_{v}_untrained"] == pytest.approx(expected, rel=0.02), v
     assert analyse_neural({"action": a, "reward": r}, {}) == {}
