@@ -156,7 +156,7 @@ def report(
     save_eval_arrays(run_dir / "eval.npz", arrays)
     analysis = analyse(setup, arrays)
     if fields and setup.spec.analyse_neural:
-        neural_results = analyse_neural(setup, arrays["metarl"], neural)
+        neural_results = analyse_neural(setup, arrays["metarl"], neural, analysis["metarl"])
         write_json(run_dir / "neural.json", neural_results)
     write_json(run_dir / "analysis.json", analysis)
     (run_dir / "figures").mkdir(exist_ok=True)

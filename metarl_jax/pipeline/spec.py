@@ -37,9 +37,12 @@ class Experiment:
     # spec factory), e.g. harlow's ("pixels", harlow_pixels) for `experiments/harlow.py --pixels`.
     variants: tuple[tuple[str, Callable[[], Experiment]], ...] = ()
     # With --record: one seed's eval arrays (E, T, ...) and neural arrays (E, T, ...: hidden, cell,
-    # value, policy, rpe and their untrained__ twins) and the eval params -> named numbers
-    # (trained and untrained side by side) for analysis.json and summary.json["neural"].
-    analyse_neural: Callable[[dict[str, np.ndarray], dict[str, np.ndarray], Any], dict[str, Any]] | None = None
+    # value, policy, rpe and their untrained__ twins), the eval params and the seed's own
+    # analyse_seed metrics (to reuse a fit) -> named numbers (trained and untrained side by
+    # side) for analysis.json and summary.json["neural"].
+    analyse_neural: (
+        Callable[[dict[str, np.ndarray], dict[str, np.ndarray], Any, dict[str, Any]], dict[str, Any]] | None
+    ) = None
     # Env params refused for training (raise ConfigError), e.g. Harlow's held-out objects.
     validate_training: Callable[[Any], None] | None = None
     # What the run records when --record is not given ("all" for tasks whose results are the

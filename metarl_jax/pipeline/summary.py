@@ -33,12 +33,18 @@ def analyse(setup: Setup, arrays: dict[str, dict[str, np.ndarray]]) -> dict[str,
     return analysis
 
 
-def analyse_neural(setup: Setup, arrays: dict[str, np.ndarray], neural: dict[str, np.ndarray]) -> dict[str, Any]:
-    """The task's analysis of the recorded network, per seed and aggregated (numbers only)."""
+def analyse_neural(
+    setup: Setup, arrays: dict[str, np.ndarray], neural: dict[str, np.ndarray], analysis: dict[str, Any]
+) -> dict[str, Any]:
+    """The task's analysis of the recorded network, per seed and aggregated (numbers only);
+    ``analysis`` is the network's behavioural analysis (``analyse``'s ``["metarl"]``)."""
     seeds = list(range(setup.train.seed, setup.train.seed + setup.train.num_seeds))
     results = [
         setup.spec.analyse_neural(
-            {k: v[i] for k, v in arrays.items()}, {k: v[i] for k, v in neural.items()}, setup.eval_params
+            {k: v[i] for k, v in arrays.items()},
+            {k: v[i] for k, v in neural.items()},
+            setup.eval_params,
+            analysis["seeds"][i],
         )
         for i in range(len(seeds))
     ]

@@ -102,7 +102,12 @@ def _decoding(hidden: np.ndarray, better: np.ndarray, p_left: np.ndarray, suffix
     return out
 
 
-def analyse_neural(behaviour: dict[str, np.ndarray], neural: dict[str, np.ndarray], params: Any = None) -> dict:
+def analyse_neural(
+    behaviour: dict[str, np.ndarray],
+    neural: dict[str, np.ndarray],
+    params: Any = None,
+    seed_analysis: dict[str, Any] | None = None,
+) -> dict:
     """One seed's bandit neural numbers, trained and untrained side by side (see the module's keys);
     {} when the recording holds no hidden states (``--record`` without ``hidden``)."""
     if "hidden" not in neural or "arm_probs" not in behaviour:

@@ -10,7 +10,6 @@ its own choices. Its choice noise comes from a fixed key (:data:`REPLAY_KEY`), o
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import chex
@@ -23,8 +22,6 @@ from metarl_jax.choice_models import fit_rescorla_wagner, rescorla_wagner_policy
 from metarl_jax.tasks.foraging.env import NUM_OPTIONS, collect
 
 REPLAY_KEY = 20180514  # fixed: the replayed agent's choice noise (chosen by us)
-_FITS: dict[str, dict[str, float]] = {}  # the analysis and the neural analysis of a seed share one fit
-_MAX_FITS = 64
 
 
 def _replay_episode(policy: Policy, arrivals: jax.Array, key: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -75,16 +72,8 @@ def replay_rescorla_wagner(alpha: float, beta: float, bait_arrival: np.ndarray) 
 
 
 def fit_choices(action: np.ndarray, reward: np.ndarray) -> dict[str, float]:
-    """``choice_models.fit_rescorla_wagner`` (Q₀ = 0.5, two options) of (E, T) choices given
-    rewards, computed once per distinct data (the analysis and the neural analysis of a seed
-    both need it)."""
-    action, reward = np.asarray(action, np.int32), np.asarray(reward, np.float32)
-    key = hashlib.sha256(action.tobytes() + reward.tobytes() + str(action.shape).encode()).hexdigest()
-    if key not in _FITS:
-        if len(_FITS) >= _MAX_FITS:
-            _FITS.pop(next(iter(_FITS)))
-        _FITS[key] = fit_rescorla_wagner(action, reward, num_options=NUM_OPTIONS)
-    return dict(_FITS[key])
+    """``choice_models.fit_rescorla_wagner`` (Q₀ = 0.5, two options) of (E, T) choices given rewards."""
+    return fit_rescorla_wagner(np.asarray(action, np.int32), np.asarray(reward, np.float32), num_options=NUM_OPTIONS)
 
 
 def fitted_reference(arrays: dict[str, Any]) -> tuple[dict[str, float], dict[str, np.ndarray]]:

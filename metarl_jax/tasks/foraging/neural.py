@@ -90,17 +90,26 @@ def coding_fractions(
     return {"significant": result["fraction"], "coding": coding, "strongest": strongest}
 
 
-def analyse_neural(behaviour: dict[str, np.ndarray], neural: dict[str, np.ndarray], params: Any = None) -> dict:
+def analyse_neural(
+    behaviour: dict[str, np.ndarray],
+    neural: dict[str, np.ndarray],
+    params: Any = None,
+    seed_analysis: dict[str, Any] | None = None,
+) -> dict:
     """One seed: ``coding_<variable>`` and ``significant_<variable>`` (fractions of units, the
     module's two criteria), each also ``..._untrained``; ``more_coding_in_trained`` and
     ``more_significant_in_trained`` (every variable, trained > untrained);
     ``coding_<variable>_trained_minus_untrained`` (its mean and SEM over seeds in the summary);
     ``strongest_<variable>`` (and ``_untrained``): the largest modulation of any significant unit,
     which says whether the floor sits inside a network's range; ``rw_alpha_for_value`` (the
-    fitted α behind the value regressor). Empty without ``hidden``."""
+    fitted α behind the value regressor: ``seed_analysis["rw_alpha"]`` when given, else fitted
+    here). Empty without ``hidden``."""
     if "hidden" not in neural:
         return {}
-    alpha = fit_choices(behaviour["action"], behaviour["reward"])["alpha"]
+    if seed_analysis is not None:  # the pipeline: the fit of analyse_seed, not fitted again
+        alpha = seed_analysis["rw_alpha"]
+    else:
+        alpha = fit_choices(behaviour["action"], behaviour["reward"])["alpha"]
     trained = coding_fractions(neural["hidden"], behaviour["action"], behaviour["reward"], alpha)
     untrained = coding_fractions(
         neural[UNTRAINED + "hidden"], neural[UNTRAINED + "action"], neural[UNTRAINED + "reward"], alpha

@@ -143,7 +143,12 @@ def _network_results(
     return out
 
 
-def analyse_neural(behaviour: dict[str, np.ndarray], neural: dict[str, np.ndarray], params: Any) -> dict[str, Any]:
+def analyse_neural(
+    behaviour: dict[str, np.ndarray],
+    neural: dict[str, np.ndarray],
+    params: Any,
+    seed_analysis: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Every Harlow neural number of one seed, trained and untrained (``_untrained``) side by side:
     ``rewarded_object_accuracy_after_trial_1`` (and its permutation chance), the accuracy and
     chance per trial (lists), the same for ``trial_1_layout_*`` (and from h with c),

@@ -57,7 +57,10 @@ def _source(values: np.ndarray, behaviour: dict[str, np.ndarray], prefix: str) -
 
 
 def analyse_neural(
-    behaviour: dict[str, np.ndarray], neural: dict[str, np.ndarray], params: InferredValueParams
+    behaviour: dict[str, np.ndarray],
+    neural: dict[str, np.ndarray],
+    params: InferredValueParams,
+    seed_analysis: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One seed: for the trained network (``rpe_<cell>``), the untrained one on its own episodes
     (``untrained_rpe_<cell>``) and the model-free TD learner (``mf_rpe_<cell>``): the mean TD

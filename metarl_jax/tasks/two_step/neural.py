@@ -161,7 +161,10 @@ def _decode_belief(
 
 
 def analyse_neural(
-    behaviour: dict[str, np.ndarray], neural: dict[str, np.ndarray], params: TwoStepParams
+    behaviour: dict[str, np.ndarray],
+    neural: dict[str, np.ndarray],
+    params: TwoStepParams,
+    seed_analysis: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One seed: ``belief_r2`` (ridge R² on held-out episodes, h at each trial's end -> b),
     ``belief_r2_untrained`` (the untrained network on its own episodes), ``belief_r2_chance``

@@ -79,7 +79,12 @@ def time_only_accuracy(volatile: np.ndarray, steps: np.ndarray) -> float:
     return decode(onehot, labels, discrete=True, permutations=1)["score"]
 
 
-def analyse_neural(behaviour: dict[str, np.ndarray], neural: dict[str, np.ndarray], params: Any = None) -> dict:
+def analyse_neural(
+    behaviour: dict[str, np.ndarray],
+    neural: dict[str, np.ndarray],
+    params: Any = None,
+    seed_analysis: dict[str, Any] | None = None,
+) -> dict:
     """One seed: ``regime_accuracy`` (trained), ``regime_accuracy_untrained``, their chance levels,
     ``regime_above_chance`` (accuracy > chance + 3 SD of the permuted scores), the decoded
     ``steps`` and ``regime_accuracy_from_time``; {} without a recorded ``hidden``."""
